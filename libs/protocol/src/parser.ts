@@ -1,0 +1,194 @@
+import { ProtocolError, excerpt, isErrorCode } from './errors';
+import { INT64_MAX, INT64_MIN } from './int64';
+import { OPS, type Op, type Reply, type Request } from './messages';
+
+/** The largest index the protocol accepts; the table's own size is checked by `assertIndicesWithin`. */
+export const MAX_INDEX = 2 ** 31 - 1;
+/** ADD sums at most this many indices (the assignment's limit). */
+export const DEFAULT_MAX_ADD_INDICES = 5;
+
+export interface ParseOptions {
+  /** How many indices one ADD may name. */
+  readonly maxAddIndices?: number;
+}
+
+type Key = 'OP' | 'IND' | 'DATA' | 'CODE' | 'MSG';
+type Fields = Partial<Record<Key, string>>;
+
+const REQUEST_KEYS: ReadonlySet<string> = new Set<Key>(['OP', 'IND', 'DATA']);
+const REPLY_KEYS: ReadonlySet<string> = new Set<Key>(['OP', 'IND', 'DATA', 'CODE', 'MSG']);
+const KNOWN_OPS: ReadonlySet<string> = new Set(OPS);
+// Printable ASCII, space and tab: everything else (control bytes, NUL, any byte >= 0x80,
+// so also invalid UTF-8) is rejected before parsing.
+const PRINTABLE = /^[\x20-\x7e\t]*$/;
+const INDEX_TOKEN = /^\d+$/;
+const VALUE_TOKEN = /^[+-]?\d+$/;
+// 19 digits hold every int64; more can only be OVERFLOW (checked before BigInt sees a huge string).
+const MAX_VALUE_DIGITS = 19;
+
+/**
+ * Splits `KEY=VALUE;KEY=VALUE;` into fields. Lenient where SPEC §2.1 says so (spaces around
+ * tokens, lower case, a missing final `;`), strict everywhere else.
+ */
+function splitFields(text: string, allowedKeys: ReadonlySet<string>): Fields {
+  if (!PRINTABLE.test(text)) {
+    throw new ProtocolError('BAD_SYNTAX', 'message contains a byte that is not printable ASCII');
+  }
+  const parts = text.split(';');
+  if (parts[parts.length - 1].trim() === '') parts.pop();
+  if (parts.length === 0) throw new ProtocolError('BAD_SYNTAX', 'empty message');
+
+  const fields: Fields = {};
+  for (const part of parts) {
+    const eq = part.indexOf('=');
+    if (eq === -1) {
+      const shown = part.trim();
+      throw new ProtocolError(
+        'BAD_SYNTAX',
+        shown === '' ? 'empty field between two semicolons' : `field "${excerpt(shown)}" is not KEY=VALUE`,
+      );
+    }
+    const key = part.slice(0, eq).trim().toUpperCase();
+    if (!allowedKeys.has(key)) {
+      throw new ProtocolError('BAD_SYNTAX', `unknown key "${excerpt(key)}"`);
+    }
+    if (fields[key as Key] !== undefined) {
+      throw new ProtocolError('BAD_SYNTAX', `repeated key ${key}`);
+    }
+    fields[key as Key] = part.slice(eq + 1).trim();
+  }
+  return fields;
+}
+
+function parseOp(fields: Fields): string {
+  if (fields.OP === undefined) throw new ProtocolError('BAD_SYNTAX', 'missing OP');
+  return fields.OP.toUpperCase();
+}
+
+function listItems(key: Key, value: string): string[] {
+  if (value === '') throw new ProtocolError('BAD_SYNTAX', `${key} is empty`);
+  const items = value.split(',');
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i].trim();
+    if (item === '') throw new ProtocolError('BAD_SYNTAX', `empty item in ${key}`);
+    items[i] = item;
+  }
+  return items;
+}
+
+function parseIndices(value: string): number[] {
+  return listItems('IND', value).map((token) => {
+    if (!INDEX_TOKEN.test(token)) {
+      throw new ProtocolError('BAD_INDEX', `index "${excerpt(token)}" is not a non-negative integer`);
+    }
+    const index = token.length > 10 ? Infinity : Number(token);
+    if (index > MAX_INDEX) {
+      throw new ProtocolError('BAD_INDEX', `index ${excerpt(token)} is larger than ${MAX_INDEX}`);
+    }
+    return index;
+  });
+}
+
+function parseValue(token: string): bigint {
+  if (!VALUE_TOKEN.test(token)) {
+    throw new ProtocolError('BAD_DATA', `value "${excerpt(token)}" is not an integer`);
+  }
+  const digits = token.replace(/^[+-]?0*/, '');
+  const value = digits.length > MAX_VALUE_DIGITS ? undefined : BigInt(token);
+  if (value === undefined || value < INT64_MIN || value > INT64_MAX) {
+    throw new ProtocolError('OVERFLOW', `value ${excerpt(token)} is outside the signed 64-bit range`);
+  }
+  return value;
+}
+
+function parseValues(value: string): bigint[] {
+  return listItems('DATA', value).map(parseValue);
+}
+
+function forbid(fields: Fields, op: string, ...keys: Key[]): void {
+  for (const key of keys) {
+    if (fields[key] !== undefined) throw new ProtocolError('BAD_SYNTAX', `${op} takes no ${key}`);
+  }
+}
+
+function required(fields: Fields, op: string, key: Key): string {
+  const value = fields[key];
+  if (value === undefined) throw new ProtocolError('BAD_SYNTAX', `${op} needs ${key}`);
+  return value;
+}
+
+function countsMatch(indices: readonly number[], values: readonly bigint[]): void {
+  if (indices.length !== values.length) {
+    throw new ProtocolError(
+      'COUNT_MISMATCH',
+      `IND has ${indices.length} item(s) but DATA has ${values.length}`,
+    );
+  }
+}
+
+/** Parses one request. Throws a `ProtocolError` for anything that is not a valid request. */
+export function parseRequest(text: string, options: ParseOptions = {}): Request {
+  const fields = splitFields(text, REQUEST_KEYS);
+  const op = parseOp(fields);
+  if (!KNOWN_OPS.has(op)) throw new ProtocolError('UNKNOWN_OP', `unknown OP "${excerpt(op)}"`);
+  switch (op as Op) {
+    case 'GET': {
+      forbid(fields, op, 'DATA');
+      return { op: 'GET', indices: parseIndices(required(fields, op, 'IND')) };
+    }
+    case 'PUT': {
+      const indices = parseIndices(required(fields, op, 'IND'));
+      const values = parseValues(required(fields, op, 'DATA'));
+      countsMatch(indices, values);
+      return { op: 'PUT', indices, values };
+    }
+    case 'CLR': {
+      forbid(fields, op, 'IND', 'DATA');
+      return { op: 'CLR' };
+    }
+    case 'ADD': {
+      forbid(fields, op, 'DATA');
+      const indices = parseIndices(required(fields, op, 'IND'));
+      const max = options.maxAddIndices ?? DEFAULT_MAX_ADD_INDICES;
+      if (indices.length > max) {
+        throw new ProtocolError('TOO_MANY', `ADD takes at most ${max} indices, got ${indices.length}`);
+      }
+      return { op: 'ADD', indices };
+    }
+  }
+}
+
+/** Parses one reply (what a server or proxy answers). Throws a `ProtocolError` if it is not one. */
+export function parseReply(text: string): Reply {
+  const fields = splitFields(text, REPLY_KEYS);
+  const op = parseOp(fields);
+  if (op === 'ERR') {
+    forbid(fields, op, 'IND', 'DATA');
+    const code = required(fields, op, 'CODE');
+    if (!isErrorCode(code)) throw new ProtocolError('BAD_SYNTAX', `unknown CODE "${excerpt(code)}"`);
+    return { op: 'ERR', code, message: fields.MSG ?? '' };
+  }
+  forbid(fields, op, 'CODE', 'MSG');
+  if (!KNOWN_OPS.has(op)) throw new ProtocolError('UNKNOWN_OP', `unknown OP "${excerpt(op)}"`);
+  switch (op as Op) {
+    case 'GET':
+    case 'PUT': {
+      const indices = parseIndices(required(fields, op, 'IND'));
+      const values = parseValues(required(fields, op, 'DATA'));
+      countsMatch(indices, values);
+      return { op: op as 'GET' | 'PUT', indices, values };
+    }
+    case 'CLR': {
+      forbid(fields, op, 'IND', 'DATA');
+      return { op: 'CLR' };
+    }
+    case 'ADD': {
+      const indices = parseIndices(required(fields, op, 'IND'));
+      const values = parseValues(required(fields, op, 'DATA'));
+      if (values.length !== 1) {
+        throw new ProtocolError('COUNT_MISMATCH', `an ADD reply carries one sum, got ${values.length}`);
+      }
+      return { op: 'ADD', indices, sum: values[0] };
+    }
+  }
+}
