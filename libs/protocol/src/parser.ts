@@ -81,7 +81,9 @@ function parseIndices(value: string): number[] {
     if (!INDEX_TOKEN.test(token)) {
       throw new ProtocolError('BAD_INDEX', `index "${excerpt(token)}" is not a non-negative integer`);
     }
-    const index = token.length > 10 ? Infinity : Number(token);
+    // Leading zeros are lenient (as for values), so only significant digits count toward the limit.
+    const digits = token.replace(/^0+(?=\d)/, '');
+    const index = digits.length > 10 ? Infinity : Number(digits);
     if (index > MAX_INDEX) {
       throw new ProtocolError('BAD_INDEX', `index ${excerpt(token)} is larger than ${MAX_INDEX}`);
     }

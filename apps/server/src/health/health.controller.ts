@@ -1,0 +1,19 @@
+import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
+import { TableService } from '../table/table.service';
+
+/** Liveness and readiness: 503 once the table can no longer be written. */
+@Controller('health')
+export class HealthController {
+  constructor(private readonly table: TableService) {}
+
+  @Get()
+  health() {
+    const failure = this.table.failure;
+    const body = {
+      status: failure === undefined ? 'ok' : 'failing',
+      table: { size: this.table.size, writable: failure === undefined, ...(failure ? { failure } : {}) },
+    };
+    if (failure !== undefined) throw new ServiceUnavailableException(body);
+    return body;
+  }
+}

@@ -1,0 +1,214 @@
+import { mkdir, open, readFile, rename, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import { applyPut, type TableStore } from './table-store';
+
+/** The data directory cannot be used: reported at start-up, never replaced by zeros. */
+export class DataDirectoryError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DataDirectoryError';
+  }
+}
+
+const SNAPSHOT = 'table.snapshot';
+const LOG = 'table.log';
+const SNAPSHOT_FORMAT = 'semicache-table/1';
+/** Fold the log into a new snapshot once it grows past this many bytes. */
+const COMPACT_AFTER_BYTES = 4 * 1024 * 1024;
+
+interface Pending {
+  readonly line: string;
+  readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
+}
+
+function checksum(text: string): string {
+  return crc32(text).toString(16).padStart(8, '0');
+}
+
+/** One log line: `<crc32 of payload> <payload>\n`, payload `P i=v,i=v` or `C`. */
+function logLine(payload: string): string {
+  return `${checksum(payload)} ${payload}\n`;
+}
+
+/**
+ * The table on disk: a snapshot plus an append-only log of writes. A write changes `values` at
+ * once, in arrival order, and its promise resolves when it is appended and fdatasync'ed; writes that arrive while a sync is running share the
+ * next one (group commit). A snapshot is replaced atomically (write, fsync, rename, fsync the
+ * directory), so a crash at any moment leaves either the old or the new one. A log line cut
+ * short by a crash was never acknowledged and is dropped; any other damage stops the start.
+ */
+export class FileTableStore implements TableStore {
+  private queue: Pending[] = [];
+  private writing = false;
+  private logBytes = 0;
+  failure: string | undefined;
+
+  private constructor(
+    private readonly dir: string,
+    readonly values: BigInt64Array,
+    private log: FileHandle,
+  ) {}
+
+  static async open(dir: string, size: number, warn: (message: string) => void): Promise<FileTableStore> {
+    await mkdir(dir, { recursive: true });
+    const values = await readSnapshot(dir, size);
+    const dropped = await replayLog(dir, values);
+    if (dropped > 0) warn(`dropped ${dropped} byte(s) of an unfinished write at the end of ${join(dir, LOG)} (it was never acknowledged)`);
+    await writeSnapshot(dir, values);
+    // Append mode: every write lands at the end, also after compaction truncates the log.
+    const log = await open(join(dir, LOG), 'a');
+    await log.truncate(0);
+    await log.sync();
+    return new FileTableStore(dir, values, log);
+  }
+
+  put(indices: readonly number[], values: readonly bigint[]): Promise<void> {
+    const pairs = indices.map((index, i) => `${index}=${values[i]}`).join(',');
+    return this.enqueue(`P ${pairs}`, () => applyPut(this.values, indices, values));
+  }
+
+  clear(): Promise<void> {
+    return this.enqueue('C', () => this.values.fill(0n));
+  }
+
+  /** Waits for queued writes, then closes the log. */
+  async close(): Promise<void> {
+    while (this.writing) await new Promise((resolve) => setImmediate(resolve));
+    await this.log.close();
+  }
+
+  private enqueue(payload: string, apply: () => void): Promise<void> {
+    if (this.failure !== undefined) {
+      return Promise.reject(new Error(`the table cannot be written: ${this.failure}`));
+    }
+    apply();
+    return new Promise((resolve, reject) => {
+      this.queue.push({ line: logLine(payload), resolve, reject });
+      if (!this.writing) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.writing = true;
+    while (this.queue.length > 0) {
+      const batch = this.queue;
+      this.queue = [];
+      try {
+        if (this.failure !== undefined) throw new Error(this.failure);
+        const data = batch.map((pending) => pending.line).join('');
+        await this.log.write(data);
+        await this.log.datasync();
+        this.logBytes += Buffer.byteLength(data);
+        for (const pending of batch) pending.resolve();
+        if (this.logBytes > COMPACT_AFTER_BYTES) await this.compact();
+      } catch (error) {
+        // After a failed write the log's tail is unknown: take no more writes.
+        this.failure ??= (error as Error).message;
+        for (const pending of batch) pending.reject(new Error(`the table cannot be written: ${this.failure}`));
+      }
+    }
+    this.writing = false;
+  }
+
+  private async compact(): Promise<void> {
+    await writeSnapshot(this.dir, this.values);
+    await this.log.truncate(0);
+    await this.log.sync();
+    this.logBytes = 0;
+  }
+}
+
+async function readIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'latin1');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new DataDirectoryError(`cannot read ${path}: ${(error as Error).message}`);
+  }
+}
+
+async function readSnapshot(dir: string, size: number): Promise<BigInt64Array> {
+  const path = join(dir, SNAPSHOT);
+  const text = await readIfExists(path);
+  const values = new BigInt64Array(size);
+  if (text === undefined) return values;
+  const damaged = (why: string) =>
+    new DataDirectoryError(`${path} is damaged (${why}); refusing to start. Restore it or move it away to start from an empty table.`);
+  let parsed: { format?: unknown; size?: unknown; values?: unknown; crc?: unknown };
+  try {
+    parsed = JSON.parse(text) as typeof parsed;
+  } catch {
+    throw damaged('not valid JSON');
+  }
+  if (parsed.format !== SNAPSHOT_FORMAT || !Array.isArray(parsed.values) || typeof parsed.size !== 'number') {
+    throw damaged('not a semicache table snapshot');
+  }
+  if (parsed.crc !== checksum(JSON.stringify(parsed.values))) throw damaged('checksum mismatch');
+  if (parsed.size !== size || parsed.values.length !== size) {
+    throw new DataDirectoryError(
+      `${path} holds a table of ${parsed.size} entries but --size is ${size}; start with --size ${parsed.size} or use another --data-dir`,
+    );
+  }
+  parsed.values.forEach((value, index) => {
+    values[index] = BigInt(value as string);
+  });
+  return values;
+}
+
+/** Applies the log's lines; returns how many bytes of an unfinished last line were dropped. */
+async function replayLog(dir: string, values: BigInt64Array): Promise<number> {
+  const path = join(dir, LOG);
+  const text = await readIfExists(path);
+  if (text === undefined || text === '') return 0;
+  const end = text.lastIndexOf('\n') + 1;
+  const lines = text.slice(0, end).split('\n');
+  lines.pop();
+  lines.forEach((line, number) => {
+    const damaged = (why: string) =>
+      new DataDirectoryError(`${path} line ${number + 1} is damaged (${why}); refusing to start. Restore it or move it away.`);
+    const space = line.indexOf(' ');
+    const payload = line.slice(space + 1);
+    if (space !== 8 || line.slice(0, 8) !== checksum(payload)) throw damaged('checksum mismatch');
+    if (payload === 'C') {
+      values.fill(0n);
+      return;
+    }
+    if (!payload.startsWith('P ')) throw damaged('unknown record');
+    for (const pair of payload.slice(2).split(',')) {
+      const [index, value] = pair.split('=');
+      if (Number(index) >= values.length) {
+        throw damaged(`index ${index} is outside a table of ${values.length} entries`);
+      }
+      values[Number(index)] = BigInt(value);
+    }
+  });
+  return text.length - end;
+}
+
+async function writeSnapshot(dir: string, values: BigInt64Array): Promise<void> {
+  const strings = Array.from(values, (value) => value.toString());
+  const body = JSON.stringify({
+    format: SNAPSHOT_FORMAT,
+    size: values.length,
+    values: strings,
+    crc: checksum(JSON.stringify(strings)),
+  });
+  const path = join(dir, SNAPSHOT);
+  const temporary = `${path}.tmp`;
+  const file = await open(temporary, 'w');
+  try {
+    await file.writeFile(body);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  await rename(temporary, path);
+  const directory = await open(dir, 'r');
+  try {
+    await directory.sync();
+  } finally {
+    await directory.close();
+  }
+}

@@ -1,0 +1,6 @@
+export * from './options';
+export * from './host-port';
+export * from './metrics.tokens';
+export * from './metrics.module';
+export * from './transport-metrics';
+export * from './launch';

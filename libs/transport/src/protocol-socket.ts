@@ -1,0 +1,185 @@
+import type { Socket } from 'node:net';
+import { FrameDecoder, type Frame } from '@semicache/protocol';
+
+export interface ProtocolSocketOptions {
+  /** Longest message in bytes; longer ones get TOO_LONG. */
+  readonly maxMessageLength: number;
+  /** Pause after which an unterminated message ending in `;` is taken as a message (bare clients). */
+  readonly bareMessageDelayMs: number;
+  /** Pause after which any other unterminated bytes are taken as a message (and most likely rejected). */
+  readonly partialMessageTimeoutMs: number;
+  /** A connection with no traffic for this long is closed; 0 keeps idle connections forever. */
+  readonly idleTimeoutMs: number;
+  /** Replies waiting to be written, per connection, before reading from it pauses. */
+  readonly maxPendingReplies: number;
+}
+
+/** Turns one frame into its serialized reply (without terminator), now or later. */
+export type FrameHandler = (frame: Frame) => string | Promise<string>;
+
+interface ReplySlot {
+  reply: string | undefined;
+}
+
+/**
+ * Wraps one accepted TCP socket: frames the byte stream, hands every frame to the handler, and
+ * writes the replies back in request order however the handlers finish. Consecutive ready
+ * replies go out in one write. Reading pauses while the peer does not take its replies (socket
+ * write buffer full) or while too many replies are outstanding, so a client that never reads
+ * cannot make the process buffer without end.
+ */
+export class ProtocolSocket {
+  private readonly decoder: FrameDecoder;
+  private readonly slots: ReplySlot[] = [];
+  private readonly frames: Frame[] = [];
+  private output = '';
+  private flushQueued = false;
+  private writeBlocked = false;
+  private paused = false;
+  private closing = false;
+  private pauseTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly socket: Socket,
+    private readonly handle: FrameHandler,
+    private readonly options: ProtocolSocketOptions,
+    private readonly internalErrorReply: string,
+  ) {
+    this.decoder = new FrameDecoder(options.maxMessageLength);
+    socket.setNoDelay(true);
+    if (options.idleTimeoutMs > 0) {
+      socket.setTimeout(options.idleTimeoutMs, () => socket.destroy());
+    }
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => {
+      this.writeBlocked = false;
+      this.updateFlow();
+    });
+    // The peer half-closed (e.g. `printf ... | nc`): answer everything it sent, then close.
+    socket.on('end', () => void this.end());
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => clearTimeout(this.pauseTimer));
+  }
+
+  /** Replies owed to this peer that are not written yet. */
+  get outstanding(): number {
+    return this.slots.length;
+  }
+
+  /**
+   * Graceful close: stop reading, answer what was already received, then end the connection.
+   * Resolves once the socket is closed.
+   */
+  end(): Promise<void> {
+    this.closing = true;
+    this.socket.pause();
+    clearTimeout(this.pauseTimer);
+    // No more input will complete unterminated bytes: they are answered as a message too.
+    const frame = this.decoder.flushPending();
+    if (frame !== undefined) this.dispatch(frame);
+    this.flush();
+    const closed = new Promise<void>((resolve) => {
+      if (this.socket.destroyed) resolve();
+      else this.socket.once('close', () => resolve());
+    });
+    this.endIfIdle();
+    return closed;
+  }
+
+  private onData(chunk: Buffer): void {
+    clearTimeout(this.pauseTimer);
+    this.pauseTimer = undefined;
+    const frames = this.decoder.push(chunk, this.frames);
+    for (let i = 0; i < frames.length; i++) this.dispatch(frames[i]);
+    frames.length = 0;
+    this.flush();
+    if (this.decoder.hasPending) this.armPauseTimer();
+  }
+
+  private armPauseTimer(): void {
+    const delay = this.decoder.pendingLooksComplete
+      ? this.options.bareMessageDelayMs
+      : this.options.partialMessageTimeoutMs;
+    this.pauseTimer = setTimeout(() => {
+      this.pauseTimer = undefined;
+      const frame = this.decoder.flushPending();
+      if (frame === undefined) return;
+      this.dispatch(frame);
+      this.flush();
+    }, delay);
+    this.pauseTimer.unref();
+  }
+
+  private dispatch(frame: Frame): void {
+    let result: string | Promise<string>;
+    try {
+      result = this.handle(frame);
+    } catch {
+      result = this.internalErrorReply;
+    }
+    if (typeof result === 'string' && this.slots.length === 0) {
+      this.output += result + '\n';
+      return;
+    }
+    const slot: ReplySlot = { reply: typeof result === 'string' ? result : undefined };
+    this.slots.push(slot);
+    if (typeof result !== 'string') {
+      result.then(
+        (reply) => this.settle(slot, reply),
+        () => this.settle(slot, this.internalErrorReply),
+      );
+    }
+    this.updateFlow();
+  }
+
+  private settle(slot: ReplySlot, reply: string): void {
+    slot.reply = reply;
+    if (this.slots[0] !== slot) return;
+    let ready = 0;
+    while (ready < this.slots.length && this.slots[ready].reply !== undefined) {
+      this.output += this.slots[ready].reply + '\n';
+      ready++;
+    }
+    this.slots.splice(0, ready);
+    // Replies settling in the same turn share one write.
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(() => {
+        this.flushQueued = false;
+        this.flush();
+      });
+    }
+    this.updateFlow();
+  }
+
+  private flush(): void {
+    if (this.output.length === 0) return this.endIfIdle();
+    const output = this.output;
+    this.output = '';
+    if (!this.socket.writable) return;
+    if (!this.socket.write(output)) {
+      this.writeBlocked = true;
+      this.updateFlow();
+    }
+    this.endIfIdle();
+  }
+
+  private updateFlow(): void {
+    if (this.closing) return;
+    const shouldPause = this.writeBlocked || this.slots.length >= this.options.maxPendingReplies;
+    if (shouldPause && !this.paused) {
+      this.paused = true;
+      this.socket.pause();
+    } else if (!shouldPause && this.paused) {
+      this.paused = false;
+      this.socket.resume();
+    }
+  }
+
+  private endIfIdle(): void {
+    if (this.closing && this.slots.length === 0 && this.output.length === 0) {
+      // Destroy once our last bytes are flushed: a peer that never closes its side cannot hold us.
+      this.socket.end(() => this.socket.destroy());
+    }
+  }
+}

@@ -1,0 +1,203 @@
+import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
+import {
+  ProtocolError,
+  type ReplyFor,
+  type Request,
+  parseReply,
+  serializeRequest,
+} from '@semicache/protocol';
+import { performance } from 'node:perf_hooks';
+import { ProtocolConnection } from './protocol-connection';
+
+export type UpstreamOutcome = 'ok' | 'error' | 'timeout' | 'unavailable';
+export type UpstreamStatus = 'connected' | 'disconnected';
+
+export interface UpstreamObserver {
+  stateChanged(up: boolean): void;
+  requestCompleted(op: string, outcome: UpstreamOutcome, seconds: number): void;
+}
+
+export interface SemicolonClientOptions {
+  readonly host: string;
+  readonly port: number;
+  /** A request with no reply after this long fails with UPSTREAM_TIMEOUT. */
+  readonly requestTimeoutMs: number;
+  readonly connectTimeoutMs: number;
+  /** Reconnection backoff: doubles from min to max, with jitter. */
+  readonly reconnectMinMs: number;
+  readonly reconnectMaxMs: number;
+  readonly observer?: UpstreamObserver;
+}
+
+const NO_UPSTREAM_OBSERVER: UpstreamObserver = {
+  stateChanged: () => undefined,
+  requestCompleted: () => undefined,
+};
+
+/**
+ * A NestJS `ClientProxy` speaking the semicolon protocol to the server over one pipelined
+ * connection (replies match requests in order, so the server sees the proxy's requests in the
+ * order they were sent). It reconnects with backoff when the server goes away and fails fast
+ * while it is away; `request()` is the direct, typed call used on the hot path, `send()` the
+ * Nest one.
+ */
+export class SemicolonClient extends ClientProxy<Record<never, never>, UpstreamStatus> {
+  private readonly observer: UpstreamObserver;
+  private connection: ProtocolConnection | undefined;
+  private connecting: Promise<void> | undefined;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private attempts = 0;
+  private stopped = true;
+
+  constructor(readonly options: SemicolonClientOptions) {
+    super();
+    this.observer = options.observer ?? NO_UPSTREAM_OBSERVER;
+    this._status$.next('disconnected');
+  }
+
+  get target(): string {
+    return `${this.options.host}:${this.options.port}`;
+  }
+
+  get isUp(): boolean {
+    return this.connection !== undefined;
+  }
+
+  /** Starts connecting (and reconnecting); resolves after the first attempt, never rejects. */
+  connect(): Promise<void> {
+    this.stopped = false;
+    if (this.connection !== undefined) return Promise.resolve();
+    if (this.connecting === undefined && this.reconnectTimer === undefined) {
+      this.connecting = this.attempt();
+    }
+    return this.connecting ?? Promise.resolve();
+  }
+
+  close(): void {
+    this.stopped = true;
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+    this.connection?.close();
+  }
+
+  unwrap<T>(): T {
+    return this.connection?.socket as T;
+  }
+
+  /** Sends one request upstream; resolves with its reply, or rejects with a `ProtocolError`. */
+  async request<R extends Request>(request: R): Promise<ReplyFor[R['op']]> {
+    const connection = this.connection;
+    const started = performance.now();
+    if (connection === undefined) {
+      this.observer.requestCompleted(request.op, 'unavailable', 0);
+      throw new ProtocolError('UPSTREAM_UNAVAILABLE', `upstream ${this.target} is unreachable`);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new UpstreamTimeout()), this.options.requestTimeoutMs);
+    });
+    try {
+      const text = await Promise.race([connection.send(serializeRequest(request)), timeout]);
+      const reply = this.parse(connection, text);
+      if (reply.op === 'ERR') {
+        this.observer.requestCompleted(request.op, 'error', elapsed(started));
+        throw new ProtocolError(reply.code, reply.message);
+      }
+      if (reply.op !== request.op) this.invalidReply(connection, `${reply.op} reply to ${request.op}`);
+      this.observer.requestCompleted(request.op, 'ok', elapsed(started));
+      return reply as ReplyFor[R['op']];
+    } catch (error) {
+      if (error instanceof ProtocolError) throw error;
+      if (error instanceof UpstreamTimeout) {
+        this.observer.requestCompleted(request.op, 'timeout', elapsed(started));
+        // Nothing at all heard for a whole timeout: the connection is dead, not slow.
+        if (Date.now() - connection.lastReplyTime >= this.options.requestTimeoutMs) connection.close();
+        throw new ProtocolError(
+          'UPSTREAM_TIMEOUT',
+          `upstream ${this.target} did not answer within ${this.options.requestTimeoutMs} ms`,
+        );
+      }
+      this.observer.requestCompleted(request.op, 'unavailable', elapsed(started));
+      throw new ProtocolError(
+        'UPSTREAM_UNAVAILABLE',
+        `upstream ${this.target} closed the connection before answering`,
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
+    const request = { ...(packet.data as object), op: packet.pattern } as Request;
+    this.request(request).then(
+      (response) => callback({ response, isDisposed: true }),
+      (err: unknown) => callback({ err, isDisposed: true }),
+    );
+    return () => undefined;
+  }
+
+  protected dispatchEvent(): Promise<never> {
+    return Promise.reject(new Error('the semicolon protocol has no events'));
+  }
+
+  private parse(connection: ProtocolConnection, text: string) {
+    try {
+      return parseReply(text);
+    } catch (error) {
+      return this.invalidReply(connection, (error as Error).message);
+    }
+  }
+
+  private invalidReply(connection: ProtocolConnection, why: string): never {
+    // Replies are matched by position: after a bad one, later ones cannot be trusted.
+    connection.close();
+    throw new ProtocolError('UPSTREAM_UNAVAILABLE', `upstream ${this.target} sent an invalid reply: ${why}`);
+  }
+
+  private async attempt(): Promise<void> {
+    try {
+      const connection = await ProtocolConnection.open(
+        this.options.host,
+        this.options.port,
+        this.options.connectTimeoutMs,
+      );
+      if (this.stopped) return connection.close();
+      this.connection = connection;
+      this.attempts = 0;
+      this._status$.next('connected');
+      this.observer.stateChanged(true);
+      void connection.whenClosed().then(() => this.lost(connection));
+    } catch {
+      this.scheduleReconnect();
+    } finally {
+      this.connecting = undefined;
+    }
+  }
+
+  private lost(connection: ProtocolConnection): void {
+    // Late events from a connection already replaced are ignored.
+    if (connection !== this.connection) return;
+    this.connection = undefined;
+    this._status$.next('disconnected');
+    this.observer.stateChanged(false);
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopped) return;
+    const { reconnectMinMs, reconnectMaxMs } = this.options;
+    const backoff = Math.min(reconnectMaxMs, reconnectMinMs * 2 ** this.attempts);
+    this.attempts++;
+    const delay = backoff / 2 + (Math.random() * backoff) / 2;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      this.connecting = this.attempt();
+    }, delay);
+  }
+}
+
+class UpstreamTimeout extends Error {}
+
+function elapsed(started: number): number {
+  return (performance.now() - started) / 1000;
+}

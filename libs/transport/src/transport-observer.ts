@@ -1,0 +1,19 @@
+import type { ErrorCode } from '@semicache/protocol';
+
+export type RequestOutcome = 'ok' | 'error';
+
+/** What the transport reports, so that metrics stay out of the transport itself. */
+export interface TransportObserver {
+  connectionOpened(): void;
+  connectionClosed(): void;
+  /** `op` is the request's OP, or 'none' when the message could not be parsed. */
+  requestCompleted(op: string, outcome: RequestOutcome, seconds: number): void;
+  errorReplied(code: ErrorCode): void;
+}
+
+export const NO_OBSERVER: TransportObserver = {
+  connectionOpened: () => undefined,
+  connectionClosed: () => undefined,
+  requestCompleted: () => undefined,
+  errorReplied: () => undefined,
+};
