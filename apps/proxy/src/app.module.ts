@@ -1,0 +1,18 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { MetricsModule } from '@semicache/runtime';
+import { CacheModule } from './cache/cache.module';
+import { PROXY_CONFIG, type ProxyConfig } from './config/proxy-config';
+import { HealthModule } from './health/health.module';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: ProxyConfig): DynamicModule {
+    return {
+      module: AppModule,
+      global: true,
+      imports: [MetricsModule, CacheModule, HealthModule],
+      providers: [{ provide: PROXY_CONFIG, useValue: config }],
+      exports: [PROXY_CONFIG],
+    };
+  }
+}

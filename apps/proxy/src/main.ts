@@ -1,0 +1,12 @@
+import 'reflect-metadata';
+import { hostPort, runMain } from '@semicache/runtime';
+import { AppModule } from './app.module';
+import { loadProxyConfig } from './config/proxy-config';
+
+const config = loadProxyConfig();
+runMain({
+  name: 'proxy',
+  module: AppModule.forRoot(config),
+  listener: config,
+  readyDetails: () => `upstream=${hostPort(config.upstream.host, config.upstream.port)}`,
+});

@@ -1,0 +1,37 @@
+import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { SemicolonClient } from '@semicache/transport';
+import { PROXY_CONFIG, type ProxyConfig } from '../config/proxy-config';
+import { UpstreamMetrics } from './upstream-metrics';
+
+/** The connection to the server: a `ClientProxy`, connected at start, closed at shutdown. */
+@Module({
+  providers: [
+    UpstreamMetrics,
+    {
+      provide: SemicolonClient,
+      inject: [PROXY_CONFIG, UpstreamMetrics],
+      useFactory: async (config: ProxyConfig, observer: UpstreamMetrics) => {
+        const client = new SemicolonClient({
+          host: config.upstream.host,
+          port: config.upstream.port,
+          requestTimeoutMs: config.upstreamTimeoutMs,
+          connectTimeoutMs: config.upstreamConnectTimeoutMs,
+          reconnectMinMs: config.reconnectMinMs,
+          reconnectMaxMs: config.reconnectMaxMs,
+          observer,
+        });
+        // The first attempt only: a proxy starts (and serves nothing but errors) while the server is down.
+        await client.connect();
+        return client;
+      },
+    },
+  ],
+  exports: [SemicolonClient],
+})
+export class UpstreamModule implements OnApplicationShutdown {
+  constructor(@Inject(SemicolonClient) private readonly client: SemicolonClient) {}
+
+  onApplicationShutdown(): void {
+    this.client.close();
+  }
+}

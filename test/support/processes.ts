@@ -1,0 +1,125 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+export const ROOT = join(__dirname, '..', '..');
+export const ENTRY = {
+  server: join(ROOT, 'dist/apps/server/apps/server/src/main.js'),
+  proxy: join(ROOT, 'dist/apps/proxy/apps/proxy/src/main.js'),
+  cli: join(ROOT, 'dist/apps/client-cli/apps/client-cli/src/main.js'),
+} as const;
+
+export interface Endpoint {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** A real server or proxy process started on free ports. */
+export interface RunningApp {
+  readonly name: 'server' | 'proxy';
+  readonly child: ChildProcess;
+  readonly protocol: Endpoint;
+  readonly admin: string;
+  readonly readyLine: string;
+  /** Everything the process wrote to stderr so far. */
+  stderr(): string;
+  /** Sends a signal and resolves with the exit code (null if killed by a signal). */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+const running = new Set<ChildProcess>();
+
+function assertBuilt(entry: string): void {
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" first`);
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+/**
+ * Starts `dist` app `name` with `args` and waits for its ready line. Ports default to 0 (any
+ * free port); the ready line tells which were bound. Rejects with the process's stderr if it
+ * exits first or is not ready within `timeoutMs`.
+ */
+export async function startApp(
+  name: 'server' | 'proxy',
+  args: readonly string[],
+  timeoutMs = 20_000,
+): Promise<RunningApp> {
+  const entry = ENTRY[name];
+  assertBuilt(entry);
+  const child = spawn(process.execPath, [entry, '--port', '0', '--admin-port', '0', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+  const lines = createInterface({ input: child.stdout! });
+  const readyLine = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${name} was not ready within ${timeoutMs} ms; stderr:\n${stderr}`));
+    }, timeoutMs);
+    lines.on('line', (line) => {
+      if (line.startsWith(`semicache ${name} ready `)) {
+        clearTimeout(timer);
+        resolve(line);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited with ${code} before it was ready; stderr:\n${stderr}`));
+    });
+  });
+  const protocol = /protocol=(\S+):(\d+)/.exec(readyLine)!;
+  const admin = /admin=(\S+)/.exec(readyLine)![1];
+  return {
+    name,
+    child,
+    protocol: { host: protocol[1], port: Number(protocol[2]) },
+    admin,
+    readyLine,
+    stderr: () => stderr,
+    stop: (signal: NodeJS.Signals = 'SIGTERM') => {
+      const done = exited(child);
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return done;
+    },
+  };
+}
+
+/** Kills every process this test file started and is still running (for afterEach/afterAll). */
+export async function stopAll(): Promise<void> {
+  await Promise.all(
+    [...running].map((child) => {
+      const done = exited(child);
+      child.kill('SIGKILL');
+      return done;
+    }),
+  );
+}
+
+/** Polls `check` until it returns a value other than undefined (no fixed sleeps). */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 10_000,
+  intervalMs = 20,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+export async function getJson<T = unknown>(url: string): Promise<{ status: number; body: T }> {
+  const response = await fetch(url);
+  return { status: response.status, body: (await response.json()) as T };
+}
