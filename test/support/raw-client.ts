@@ -19,11 +19,13 @@ export class RawClient {
     socket.setNoDelay(true);
     socket.setEncoding('latin1');
     socket.on('data', (text: string) => {
-      this.buffer += text;
-      for (let lf = this.buffer.indexOf('\n'); lf !== -1; lf = this.buffer.indexOf('\n')) {
-        this.lines.push(this.buffer.slice(0, lf));
-        this.buffer = this.buffer.slice(lf + 1);
+      const buffer = this.buffer + text;
+      let start = 0;
+      for (let lf = buffer.indexOf('\n'); lf !== -1; lf = buffer.indexOf('\n', start)) {
+        this.lines.push(buffer.slice(start, lf));
+        start = lf + 1;
       }
+      this.buffer = buffer.slice(start);
       this.wake();
     });
     socket.on('error', () => undefined);

@@ -1,0 +1,70 @@
+import { ProtocolConnection } from '@semicache/transport';
+
+/** Exit statuses of the CLI (also used as the status of a piped prompt session). */
+export const EXIT = { ok: 0, errorReply: 1, usage: 2, connection: 3 } as const;
+
+/** A failure with the one-line message for stderr and the exit status it means. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+/** One connection to a proxy or server, opened on first use and reopened after it closes. */
+export class Session {
+  private connection: ProtocolConnection | undefined;
+
+  constructor(
+    readonly host: string,
+    readonly port: number,
+    readonly timeoutMs: number,
+  ) {}
+
+  get target(): string {
+    return `${this.host}:${this.port}`;
+  }
+
+  /** Sends one message as is and resolves with the raw reply line. */
+  async send(message: string): Promise<string> {
+    const connection = await this.connect();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        connection.close();
+        reject(new CliError(`no reply from ${this.target} within ${this.timeoutMs} ms`, EXIT.connection));
+      }, this.timeoutMs);
+    });
+    try {
+      return await Promise.race([connection.send(message), timeout]);
+    } catch (error) {
+      if (error instanceof CliError) throw error;
+      throw new CliError(`${this.target} closed the connection before replying`, EXIT.connection);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  close(): void {
+    this.connection?.close();
+    this.connection = undefined;
+  }
+
+  private async connect(): Promise<ProtocolConnection> {
+    if (this.connection !== undefined && !this.connection.closed) return this.connection;
+    try {
+      this.connection = await ProtocolConnection.open(this.host, this.port, this.timeoutMs);
+      return this.connection;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const why = code === 'ECONNREFUSED' ? 'connection refused' : (error as Error).message;
+      throw new CliError(
+        `cannot connect to ${this.target}: ${why} (is semicache running? start it with "npm start")`,
+        EXIT.connection,
+      );
+    }
+  }
+}

@@ -1,0 +1,197 @@
+import { EntryCache } from './entry-cache';
+import { EVICTION_POLICIES, type EvictionPolicyName, createPolicy } from './eviction-policy';
+
+function cacheOf(capacity: number, policy: EvictionPolicyName): EntryCache {
+  return new EntryCache(capacity, createPolicy(policy));
+}
+
+/** Stores index i with value i*10 at time `now`; returns the evictions of each store. */
+function fill(cache: EntryCache, indices: readonly number[], now = 1000): number[] {
+  return indices.map((index) => cache.store(index, BigInt(index * 10), now));
+}
+
+const order = (cache: EntryCache): number[] => cache.entries().map((entry) => entry.index);
+
+describe.each(EVICTION_POLICIES)('EntryCache (%s)', (policy) => {
+  it('starts empty and reports its capacity and policy', () => {
+    const cache = cacheOf(5, policy);
+    expect(cache.size).toBe(0);
+    expect(cache.capacity).toBe(5);
+    expect(cache.policy.name).toBe(policy);
+    expect(cache.entries()).toEqual([]);
+    expect(cache.lookup(0)).toBeUndefined();
+  });
+
+  it('holds up to its capacity without evicting, then evicts exactly one per new key', () => {
+    const cache = cacheOf(3, policy);
+    expect(fill(cache, [0, 1, 2])).toEqual([0, 0, 0]);
+    expect(cache.size).toBe(3);
+    expect(fill(cache, [3, 4, 5, 6])).toEqual([1, 1, 1, 1]);
+    expect(cache.size).toBe(3);
+    // With no reads in between, both policies drop the oldest stored.
+    expect(order(cache)).toEqual([4, 5, 6]);
+    for (const gone of [0, 1, 2, 3]) expect(cache.lookup(gone)).toBeUndefined();
+  });
+
+  it('never evicts when an existing key is stored again, even when full', () => {
+    const cache = cacheOf(2, policy);
+    fill(cache, [7, 8]);
+    expect(cache.store(7, 70n, 2000)).toBe(0);
+    expect(cache.store(8, 80n, 2000)).toBe(0);
+    expect(cache.size).toBe(2);
+  });
+
+  it('returns the stored value, including the extremes of signed 64-bit', () => {
+    const cache = cacheOf(3, policy);
+    cache.store(0, -9223372036854775808n, 1);
+    cache.store(1, 9223372036854775807n, 1);
+    cache.store(2, 0n, 1);
+    expect(cache.lookup(0)).toBe(-9223372036854775808n);
+    expect(cache.lookup(1)).toBe(9223372036854775807n);
+    // 0 is a value, not a miss.
+    expect(cache.lookup(2)).toBe(0n);
+  });
+
+  it('overwrites an existing key with the new value and the new time', () => {
+    const cache = cacheOf(3, policy);
+    cache.store(4, 1n, 1000);
+    cache.store(4, -2n, 5000);
+    expect(cache.lookup(4)).toBe(-2n);
+    expect(cache.entries()).toEqual([{ index: 4, value: -2n, storedAt: 5000 }]);
+  });
+
+  it('lists entries in eviction order with their values and storedAt', () => {
+    const cache = cacheOf(3, policy);
+    cache.store(2, 20n, 100);
+    cache.store(0, 0n, 200);
+    cache.store(9, -90n, 300);
+    expect(cache.entries()).toEqual([
+      { index: 2, value: 20n, storedAt: 100 },
+      { index: 0, value: 0n, storedAt: 200 },
+      { index: 9, value: -90n, storedAt: 300 },
+    ]);
+  });
+
+  it('keeps storedAt on reads', () => {
+    const cache = cacheOf(2, policy);
+    cache.store(1, 10n, 100);
+    expect(cache.lookup(1)).toBe(10n);
+    expect(cache.entries()[0].storedAt).toBe(100);
+  });
+
+  it('removes one entry and frees its room', () => {
+    const cache = cacheOf(2, policy);
+    fill(cache, [1, 2]);
+    cache.remove(1);
+    cache.remove(42); // absent: no effect
+    expect(cache.size).toBe(1);
+    expect(cache.lookup(1)).toBeUndefined();
+    expect(order(cache)).toEqual([2]);
+    expect(cache.store(3, 30n, 1)).toBe(0);
+    expect(order(cache)).toEqual([2, 3]);
+  });
+
+  it('clears everything, and is usable after', () => {
+    const cache = cacheOf(2, policy);
+    fill(cache, [1, 2]);
+    cache.clear();
+    expect(cache.size).toBe(0);
+    expect(cache.entries()).toEqual([]);
+    expect(cache.lookup(1)).toBeUndefined();
+    expect(fill(cache, [5, 6, 7])).toEqual([0, 0, 1]);
+    expect(order(cache)).toEqual([6, 7]);
+  });
+
+  it('works with capacity 1', () => {
+    const cache = cacheOf(1, policy);
+    expect(cache.store(1, 1n, 1)).toBe(0);
+    expect(cache.lookup(1)).toBe(1n);
+    expect(cache.store(2, 2n, 2)).toBe(1);
+    expect(cache.lookup(1)).toBeUndefined();
+    expect(cache.entries()).toEqual([{ index: 2, value: 2n, storedAt: 2 }]);
+  });
+});
+
+describe('EntryCache: where FIFO and LRU differ', () => {
+  /** The same calls on a cache of capacity 3; the expected state after each for both policies. */
+  const cases: ReadonlyArray<{
+    name: string;
+    run: (cache: EntryCache) => void;
+    fifo: number[];
+    lru: number[];
+  }> = [
+    {
+      name: 'a read (hit) of the oldest entry',
+      run: (cache) => void cache.lookup(0),
+      fifo: [0, 1, 2],
+      lru: [1, 2, 0],
+    },
+    {
+      name: 'a miss changes nothing',
+      run: (cache) => void cache.lookup(9),
+      fifo: [0, 1, 2],
+      lru: [0, 1, 2],
+    },
+    {
+      name: 'overwriting the oldest entry: FIFO keeps its position, LRU makes it the newest',
+      run: (cache) => void cache.store(0, 99n, 2000),
+      fifo: [0, 1, 2],
+      lru: [1, 2, 0],
+    },
+    {
+      name: 'a new key after reading the oldest evicts the oldest under FIFO, the next under LRU',
+      run: (cache) => {
+        cache.lookup(0);
+        cache.store(3, 30n, 2000);
+      },
+      fifo: [1, 2, 3],
+      lru: [2, 0, 3],
+    },
+    {
+      name: 'a new key after overwriting the oldest',
+      run: (cache) => {
+        cache.store(0, 99n, 2000);
+        cache.store(3, 30n, 2000);
+      },
+      fifo: [1, 2, 3],
+      lru: [2, 0, 3],
+    },
+  ];
+
+  it.each(cases)('$name', ({ run, fifo, lru }) => {
+    for (const [policy, expected] of [
+      ['fifo', fifo],
+      ['lru', lru],
+    ] as const) {
+      const cache = cacheOf(3, policy);
+      fill(cache, [0, 1, 2]);
+      run(cache);
+      expect({ policy, order: order(cache) }).toEqual({ policy, order: expected });
+      expect(cache.size).toBe(3);
+    }
+  });
+
+  it('an overwritten entry keeps its new value and time wherever the policy puts it', () => {
+    for (const policy of EVICTION_POLICIES) {
+      const cache = cacheOf(3, policy);
+      fill(cache, [0, 1, 2], 1000);
+      cache.store(0, -5n, 3000);
+      const entry = cache.entries().find((candidate) => candidate.index === 0);
+      expect(entry).toEqual({ index: 0, value: -5n, storedAt: 3000 });
+    }
+  });
+
+  it('the 6th distinct key overwrites the oldest under FIFO even if it was just read', () => {
+    const fifo = cacheOf(5, 'fifo');
+    const lru = cacheOf(5, 'lru');
+    for (const cache of [fifo, lru]) {
+      fill(cache, [0, 1, 2, 3, 4]);
+      expect(cache.lookup(0)).toBe(0n);
+      expect(cache.store(5, 50n, 2000)).toBe(1);
+    }
+    expect(order(fifo)).toEqual([1, 2, 3, 4, 5]);
+    expect(fifo.lookup(0)).toBeUndefined();
+    expect(order(lru)).toEqual([2, 3, 4, 0, 5]);
+    expect(lru.lookup(0)).toBe(0n);
+  });
+});

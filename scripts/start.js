@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// `npm start`: builds if needed, then runs the server and the proxy on the default ports and
+// prints where everything is. Ctrl-C stops both (gracefully).
+'use strict';
+const { spawn } = require('node:child_process');
+const { createInterface } = require('node:readline');
+const { join } = require('node:path');
+const { entries, ensureBuilt, root } = require('./run');
+
+ensureBuilt();
+const children = [];
+let stopping = false;
+
+function start(name, args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(root, entries[name]), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(child);
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      process.stdout.write(`[${name}] ${line}\n`);
+      if (line.startsWith(`semicache ${name} ready `)) resolve(line);
+    });
+    child.on('exit', (code) => {
+      if (!stopping) {
+        process.stderr.write(`${name} exited (${code}); stopping\n`);
+        stop(1);
+      }
+      reject(new Error(`${name} exited`));
+    });
+  });
+}
+
+function stop(status) {
+  stopping = true;
+  for (const child of children) child.kill('SIGTERM');
+  Promise.all(children.map((child) => (child.exitCode !== null ? null : new Promise((r) => child.on('exit', r))))).then(() =>
+    process.exit(status),
+  );
+}
+
+process.on('SIGINT', () => stop(0));
+process.on('SIGTERM', () => stop(0));
+
+(async () => {
+  const server = await start('server', process.argv.slice(2));
+  const upstream = /protocol=(\S+)/.exec(server)[1];
+  await start('proxy', ['--upstream', upstream]);
+  process.stdout.write(
+    [
+      '',
+      'semicache is running:',
+      '  proxy    127.0.0.1:6001   (clients talk here)   admin http://127.0.0.1:9001  (/health /cache /stats /metrics)',
+      '  server   127.0.0.1:6002                         admin http://127.0.0.1:9002  (/health /table /metrics)',
+      'Try:  npm run cli -- put 1=10 2=20   |   npm run cli -- get 1 2   |   npm run cli -- inspect',
+      'Ctrl-C stops both.',
+      '',
+    ].join('\n'),
+  );
+})().catch(() => undefined);
