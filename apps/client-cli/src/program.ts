@@ -1,6 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { closest } from 'fastest-levenshtein';
 import { type Reply, type Request, parseReply, serializeRequest } from '@semicache/protocol';
+import { addBenchCommand } from './bench/bench.command';
 import { replyJson, replyText } from './format';
 import { readView, renderView } from './inspect';
 import { addRequest, clrRequest, getRequest, putRequest } from './requests';
@@ -21,7 +22,7 @@ export interface Output {
   err(text: string): void;
 }
 
-export const COMMANDS = ['get', 'put', 'add', 'clr', 'raw', 'inspect', 'help'] as const;
+export const COMMANDS = ['get', 'put', 'add', 'clr', 'raw', 'inspect', 'bench', 'help'] as const;
 
 function integer(name: string, min: number, max: number) {
   return (value: string): number => {
@@ -93,6 +94,7 @@ export function addCommands(program: Command, options: () => GlobalOptions, sess
       const view = await readView(serverAdmin, proxyAdmin, timeout);
       output.out(json ? JSON.stringify(view) : renderView(view));
     });
+  addBenchCommand(program, options, output);
   return program;
 }
 

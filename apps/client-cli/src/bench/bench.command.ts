@@ -1,0 +1,123 @@
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import type { GlobalOptions, Output } from '../program';
+import { CliError, EXIT } from '../session';
+import { type BenchResult, runBench } from './bench-runner';
+import { type Distribution, parseMix } from './workload';
+
+interface BenchFlags {
+  connections: number;
+  pipeline: number;
+  duration: number;
+  requests?: number;
+  mix: string;
+  keys: number;
+  distribution: Distribution;
+  skew: number;
+  seed: number;
+}
+
+interface HitFigures {
+  hits: number;
+  misses: number;
+}
+
+function positive(name: string) {
+  return (value: string): number => {
+    const number = Number(value);
+    if (!(number > 0) || !Number.isFinite(number)) throw new InvalidArgumentError(`${name} must be a positive number`);
+    return number;
+  };
+}
+
+/** The proxy's hit and miss counts, or undefined when its admin API does not answer (e.g. benchmarking the server). */
+async function hitFigures(proxyAdmin: string): Promise<HitFigures | undefined> {
+  try {
+    const response = await fetch(`${proxyAdmin}/stats`, { signal: AbortSignal.timeout(2000) });
+    if (!response.ok) return undefined;
+    const body = (await response.json()) as HitFigures;
+    return typeof body.hits === 'number' ? body : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const number = (value: number, digits = 0) =>
+  value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+export function renderBench(result: BenchResult, hitRatio: number | null): string {
+  const { p50, p90, p99, p999, max } = result.latencyMs;
+  return [
+    `requests ${number(result.requests)} in ${number(result.seconds, 2)} s   ${number(result.throughput)} req/s   errors ${number(result.errors)}`,
+    `latency ms  p50 ${number(p50, 3)}  p90 ${number(p90, 3)}  p99 ${number(p99, 3)}  p99.9 ${number(p999, 3)}  max ${number(max, 3)}`,
+    `cache hit ratio ${hitRatio === null ? 'n/a (no proxy stats)' : `${number(hitRatio * 100, 1)}%`}`,
+  ].join('\n');
+}
+
+/** `semicache bench`: load in the spirit of redis-benchmark / memtier_benchmark. */
+export function addBenchCommand(program: Command, options: () => GlobalOptions, output: Output): void {
+  program
+    .command('bench')
+    .description('measure throughput and latency against the proxy (or a server with --port)')
+    .addOption(new Option('-c, --connections <n>', 'connections').default(50).argParser(positive('--connections')))
+    .addOption(new Option('-P, --pipeline <n>', 'requests in flight per connection').default(1).argParser(positive('--pipeline')))
+    .addOption(new Option('-d, --duration <seconds>', 'how long to run').default(10).argParser(positive('--duration')))
+    .addOption(new Option('-n, --requests <n>', 'stop after this many requests (before the duration if sooner)').argParser(positive('--requests')))
+    .option('--mix <weights>', 'operation mix, e.g. get=80,put=15,add=5', 'get=100')
+    .addOption(new Option('--keys <n>', 'key space: indices 0..n-1').default(10).argParser(positive('--keys')))
+    .addOption(new Option('--distribution <kind>', 'how keys are drawn').choices(['uniform', 'zipf', 'sequential']).default('uniform'))
+    .addOption(new Option('--skew <s>', 'zipf skew').default(0.99).argParser(positive('--skew')))
+    .addOption(new Option('--seed <n>', 'random seed, for repeatable runs').default(1).argParser(positive('--seed')))
+    .action(async (flags: BenchFlags) => {
+      const global = options();
+      let mix;
+      try {
+        mix = parseMix(flags.mix);
+      } catch (error) {
+        throw new CliError((error as Error).message, EXIT.usage);
+      }
+      const before = await hitFigures(global.proxyAdmin);
+      if (!global.json) {
+        output.err(
+          `bench ${global.host}:${global.port}: ${flags.connections} connections, pipeline ${flags.pipeline}, ` +
+            `${flags.requests ? `${flags.requests} requests or ` : ''}${flags.duration} s, mix ${flags.mix}, ` +
+            `${flags.keys} keys ${flags.distribution}`,
+        );
+      }
+      let result: BenchResult;
+      try {
+        result = await runBench(
+          {
+            host: global.host,
+            port: global.port,
+            connections: Math.floor(flags.connections),
+            pipeline: Math.floor(flags.pipeline),
+            durationSeconds: flags.duration,
+            requests: flags.requests === undefined ? undefined : Math.floor(flags.requests),
+            mix,
+            keys: Math.floor(flags.keys),
+            distribution: flags.distribution,
+            skew: flags.skew,
+            seed: Math.floor(flags.seed),
+            timeoutMs: global.timeout,
+          },
+          global.json
+            ? undefined
+            : (progress) =>
+                output.err(
+                  `  ${number(progress.elapsedSeconds, 0)} s  ${number(progress.requests / progress.elapsedSeconds)} req/s  errors ${progress.errors}`,
+                ),
+        );
+      } catch (error) {
+        throw new CliError(`bench failed: ${(error as Error).message}`, EXIT.connection);
+      }
+      const after = await hitFigures(global.proxyAdmin);
+      let hitRatio: number | null = null;
+      if (before && after) {
+        const hits = after.hits - before.hits;
+        const lookups = hits + after.misses - before.misses;
+        hitRatio = lookups > 0 ? hits / lookups : null;
+      }
+      output.out(global.json ? JSON.stringify({ ...result, hitRatio }) : renderBench(result, hitRatio));
+      if (result.errors > 0) throw new CliError(`${result.errors} request(s) got an error reply`, EXIT.errorReply);
+    });
+}
