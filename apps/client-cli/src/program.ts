@@ -138,11 +138,14 @@ export async function runParse(program: Command, words: readonly string[], outpu
       // Commander already printed its message; help and version are not failures.
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    if (error instanceof CliError) {
-      output.err(`semicache: ${error.message}`);
-      return error.exitCode;
-    }
+    if (error instanceof CliError) return reportError(error, output);
     output.err(`semicache: ${(error as Error).message}`);
     return EXIT.usage;
   }
+}
+
+/** Prints a failure as one stderr line and returns its exit status. */
+export function reportError(error: CliError, output: Output): number {
+  output.err(`semicache: ${error.message}`);
+  return error.exitCode;
 }

@@ -1,6 +1,14 @@
 import { Command } from 'commander';
 import { createInterface } from 'node:readline';
-import { type GlobalOptions, type Output, addCommands, runParse } from './program';
+import {
+  COMMANDS,
+  type GlobalOptions,
+  type Output,
+  addCommands,
+  reportError,
+  runParse,
+  unknownCommand,
+} from './program';
 import { EXIT, type Session } from './session';
 
 const QUIT = new Set(['quit', 'exit', '.exit']);
@@ -40,7 +48,8 @@ export async function runPrompt(options: GlobalOptions, session: Session, output
         .exitOverride()
         .configureOutput({ writeOut: (text) => output.out(text.trimEnd()), writeErr: (text) => output.err(text.trimEnd()) });
       addCommands(program, () => options, () => session, output);
-      const code = await runParse(program, words, output);
+      const known = (COMMANDS as readonly string[]).includes(words[0]);
+      const code = known ? await runParse(program, words, output) : reportError(unknownCommand(words[0]), output);
       if (code !== EXIT.ok) status = code;
     }
     lines.prompt();

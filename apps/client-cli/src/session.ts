@@ -1,4 +1,5 @@
-import { ProtocolConnection } from '@semicache/transport';
+// The file, not the package index: the index would load NestJS into every CLI run.
+import { ProtocolConnection } from '@semicache/transport/protocol-connection';
 
 /** Exit statuses of the CLI (also used as the status of a piped prompt session). */
 export const EXIT = { ok: 0, errorReply: 1, usage: 2, connection: 3 } as const;
@@ -34,8 +35,9 @@ export class Session {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        connection.close();
+        // Reject first: closing fails the pending send, which must not win the race.
         reject(new CliError(`no reply from ${this.target} within ${this.timeoutMs} ms`, EXIT.connection));
+        connection.close();
       }, this.timeoutMs);
     });
     try {

@@ -17,6 +17,9 @@ export class TransportMetrics implements TransportObserver {
   private readonly open: Gauge;
   private readonly accepted: Counter;
   private readonly errors: Counter<'code'>;
+  // Label lookups cost a hash per call on the hot path: each child is looked up once.
+  private readonly requestsByLabels = new Map<string, Counter.Internal>();
+  private readonly durationByOp = new Map<string, Histogram.Internal<'op'>>();
 
   constructor(@Inject(METRICS_REGISTRY) registry: Registry) {
     const registers = [registry];
@@ -61,8 +64,13 @@ export class TransportMetrics implements TransportObserver {
   }
 
   requestCompleted(op: string, outcome: RequestOutcome, seconds: number): void {
-    this.requests.inc({ op, outcome });
-    this.duration.observe({ op }, seconds);
+    const key = `${op} ${outcome}`;
+    let counter = this.requestsByLabels.get(key);
+    if (counter === undefined) this.requestsByLabels.set(key, (counter = this.requests.labels({ op, outcome })));
+    counter.inc();
+    let histogram = this.durationByOp.get(op);
+    if (histogram === undefined) this.durationByOp.set(op, (histogram = this.duration.labels({ op })));
+    histogram.observe(seconds);
   }
 
   errorReplied(code: ErrorCode): void {

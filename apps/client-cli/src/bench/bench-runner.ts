@@ -1,4 +1,4 @@
-import { ProtocolConnection } from '@semicache/transport';
+import { ProtocolConnection } from '@semicache/transport/protocol-connection';
 import { createHistogram } from 'node:perf_hooks';
 import { type Distribution, type Mix, keyPicker, messageMaker, seededRandom } from './workload';
 
