@@ -33,16 +33,24 @@ export function sampleValue(
 ): number | undefined {
   const wanted = Object.entries(labels);
   const found = samples.filter(
-    (sample) => sample.name === name && wanted.every(([key, value]) => sample.labels[key] === value),
+    (sample) =>
+      sample.name === name && wanted.every(([key, value]) => sample.labels[key] === value),
   );
-  if (found.length > 1) throw new Error(`${found.length} samples of ${name} match ${JSON.stringify(labels)}`);
+  if (found.length > 1)
+    throw new Error(`${found.length} samples of ${name} match ${JSON.stringify(labels)}`);
   return found[0]?.value;
 }
 
 /** Fetches `${admin}/metrics` and parses it. */
-export async function scrape(admin: string): Promise<{ contentType: string; text: string; samples: Sample[] }> {
+export async function scrape(
+  admin: string,
+): Promise<{ contentType: string; text: string; samples: Sample[] }> {
   const response = await fetch(`${admin}/metrics`);
   if (response.status !== 200) throw new Error(`GET ${admin}/metrics answered ${response.status}`);
   const text = await response.text();
-  return { contentType: response.headers.get('content-type') ?? '', text, samples: parseMetrics(text) };
+  return {
+    contentType: response.headers.get('content-type') ?? '',
+    text,
+    samples: parseMetrics(text),
+  };
 }

@@ -29,6 +29,20 @@ export interface SemicolonClientOptions {
   readonly observer?: UpstreamObserver;
 }
 
+/**
+ * A request to the server that failed for want of the server. `maySucceedLater` tells whether it
+ * was sent: if so the server may still have applied it (a write's outcome is unknown).
+ */
+export class UpstreamError extends ProtocolError {
+  constructor(
+    code: 'UPSTREAM_UNAVAILABLE' | 'UPSTREAM_TIMEOUT',
+    message: string,
+    readonly wasSent: boolean,
+  ) {
+    super(code, message);
+  }
+}
+
 const NO_UPSTREAM_OBSERVER: UpstreamObserver = {
   stateChanged: () => undefined,
   requestCompleted: () => undefined,
@@ -90,7 +104,7 @@ export class SemicolonClient extends ClientProxy<Record<never, never>, UpstreamS
     const started = performance.now();
     if (connection === undefined) {
       this.observer.requestCompleted(request.op, 'unavailable', 0);
-      throw new ProtocolError('UPSTREAM_UNAVAILABLE', `upstream ${this.target} is unreachable`);
+      throw new UpstreamError('UPSTREAM_UNAVAILABLE', `upstream ${this.target} is unreachable`, false);
     }
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -112,15 +126,17 @@ export class SemicolonClient extends ClientProxy<Record<never, never>, UpstreamS
         this.observer.requestCompleted(request.op, 'timeout', elapsed(started));
         // Nothing at all heard for a whole timeout: the connection is dead, not slow.
         if (Date.now() - connection.lastReplyTime >= this.options.requestTimeoutMs) connection.close();
-        throw new ProtocolError(
+        throw new UpstreamError(
           'UPSTREAM_TIMEOUT',
           `upstream ${this.target} did not answer within ${this.options.requestTimeoutMs} ms`,
+          true,
         );
       }
       this.observer.requestCompleted(request.op, 'unavailable', elapsed(started));
-      throw new ProtocolError(
+      throw new UpstreamError(
         'UPSTREAM_UNAVAILABLE',
         `upstream ${this.target} closed the connection before answering`,
+        true,
       );
     } finally {
       clearTimeout(timer);
@@ -151,7 +167,7 @@ export class SemicolonClient extends ClientProxy<Record<never, never>, UpstreamS
   private invalidReply(connection: ProtocolConnection, why: string): never {
     // Replies are matched by position: after a bad one, later ones cannot be trusted.
     connection.close();
-    throw new ProtocolError('UPSTREAM_UNAVAILABLE', `upstream ${this.target} sent an invalid reply: ${why}`);
+    throw new UpstreamError('UPSTREAM_UNAVAILABLE', `upstream ${this.target} sent an invalid reply: ${why}`, true);
   }
 
   private async attempt(): Promise<void> {

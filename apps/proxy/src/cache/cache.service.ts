@@ -5,23 +5,19 @@ import {
   type ClrReply,
   type GetReply,
   type GetRequest,
-  ProtocolError,
   type PutReply,
   type PutRequest,
   sumInt64,
 } from '@semicache/protocol';
-import { SemicolonClient } from '@semicache/transport';
+import { SemicolonClient, UpstreamError } from '@semicache/transport';
 import { PROXY_CONFIG, type ProxyConfig } from '../config/proxy-config';
 import { CacheMetrics } from './cache-metrics';
 import { EntryCache } from './entry-cache';
 import { createPolicy } from './eviction-policy';
 
-/** Errors after which the server may or may not have applied a write. */
+/** A write that reached the server but got no answer: the server may or may not have applied it. */
 function outcomeUnknown(error: unknown): boolean {
-  return (
-    error instanceof ProtocolError &&
-    (error.code === 'UPSTREAM_TIMEOUT' || error.code === 'UPSTREAM_UNAVAILABLE')
-  );
+  return error instanceof UpstreamError && error.wasSent;
 }
 
 /**

@@ -9,11 +9,7 @@ import {
 
 /** One call on the policy, as the cache makes them. */
 type Step =
-  | ['inserted', number]
-  | ['read', number]
-  | ['written', number]
-  | ['removed', number]
-  | ['cleared'];
+  ['inserted', number] | ['read', number] | ['written', number] | ['removed', number] | ['cleared'];
 
 interface Scenario {
   readonly name: string;

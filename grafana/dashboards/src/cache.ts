@@ -1,0 +1,206 @@
+// The "Cache" dashboard: the proxy seen from its clients and from the server it caches.
+import { MappingType, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import {
+  PROXY_JOB,
+  PanelIds,
+  dashboard,
+  quantileByOp,
+  rate,
+  row,
+  statPanel,
+  timeseriesPanel,
+} from './common';
+import { connectionPanels, processPanels, requestPanels } from './shared-rows';
+
+const PROXY = `job="${PROXY_JOB}"`;
+const HITS = 'semicache_cache_hits_total';
+const MISSES = 'semicache_cache_misses_total';
+
+/** Hits over lookups (hits + misses) in each rate window. */
+export const HIT_RATIO_EXPR =
+  `sum(${rate(HITS, PROXY)}) / ` + `(sum(${rate(HITS, PROXY)}) + sum(${rate(MISSES, PROXY)}))`;
+
+/** Hits over lookups since each proxy started (the /stats hit ratio, summed over proxies). */
+export const HIT_RATIO_SINCE_START_EXPR =
+  `sum(${HITS}{${PROXY}}) / ` + `(sum(${HITS}{${PROXY}}) + sum(${MISSES}{${PROXY}}))`;
+
+const RATIO_THRESHOLDS = [
+  { value: null, color: 'red' },
+  { value: 0.5, color: 'yellow' },
+  { value: 0.8, color: 'green' },
+];
+
+export function cacheDashboard(): Dashboard {
+  const ids = new PanelIds();
+  const upstreamRequests = 'semicache_upstream_requests_total';
+  let builder = dashboard(
+    'semicache-cache',
+    'semicache / Cache',
+    "The semicache proxy: cache effectiveness, its clients' requests, and its requests to the server.",
+  )
+    .withRow(row(ids, 'Cache'))
+    .withPanel(
+      statPanel(ids, {
+        title: 'Hit ratio (since start)',
+        description:
+          'Cache hits over lookups since the proxy started; each index of a GET or ADD is one lookup.',
+        unit: 'percentunit',
+        width: 4,
+        height: 8,
+        min: 0,
+        max: 1,
+        decimals: 1,
+        thresholds: RATIO_THRESHOLDS,
+        queries: [{ expr: HIT_RATIO_SINCE_START_EXPR, legend: 'hit ratio' }],
+      }),
+    )
+    .withPanel(
+      timeseriesPanel(ids, {
+        title: 'Hit ratio',
+        description: 'Cache hits over lookups (hits + misses), over each rate window.',
+        unit: 'percentunit',
+        width: 6,
+        min: 0,
+        max: 1,
+        queries: [{ expr: HIT_RATIO_EXPR, legend: 'hit ratio' }],
+      }),
+    )
+    .withPanel(
+      timeseriesPanel(ids, {
+        title: 'Hits and misses',
+        description:
+          'Indices found in the cache (hits) and fetched from the server (misses), per second.',
+        unit: 'ops',
+        width: 5,
+        min: 0,
+        queries: [
+          { expr: `sum(${rate(HITS, PROXY)})`, legend: 'hits' },
+          { expr: `sum(${rate(MISSES, PROXY)})`, legend: 'misses' },
+        ],
+      }),
+    )
+    .withPanel(
+      timeseriesPanel(ids, {
+        title: 'Evictions',
+        description:
+          'Entries dropped per second to make room for a new one (FIFO: the oldest stored; LRU: the least recently used).',
+        unit: 'ops',
+        width: 4,
+        min: 0,
+        queries: [
+          { expr: `sum(${rate('semicache_cache_evictions_total', PROXY)})`, legend: 'evictions' },
+        ],
+      }),
+    )
+    .withPanel(
+      timeseriesPanel(ids, {
+        title: 'Cached entries',
+        description: 'Entries in the cache now, and how many it can hold.',
+        unit: 'short',
+        width: 5,
+        min: 0,
+        decimals: 0,
+        queries: [
+          { expr: `sum(semicache_cache_entries{${PROXY}})`, legend: 'entries' },
+          { expr: `sum(semicache_cache_capacity{${PROXY}})`, legend: 'capacity' },
+        ],
+      }),
+    );
+
+  builder = requestPanels(builder, ids, PROXY_JOB, 'from clients to the proxy');
+
+  builder = builder
+    .withRow(row(ids, 'Upstream (proxy to server)'))
+    .withPanel(
+      statPanel(ids, {
+        title: 'Upstream',
+        description:
+          'Whether the proxy holds a connection to the server (it reconnects by itself with backoff).',
+        unit: 'none',
+        width: 4,
+        height: 8,
+        thresholds: [
+          { value: null, color: 'red' },
+          { value: 1, color: 'green' },
+        ],
+        mappings: [
+          {
+            type: MappingType.ValueToText,
+            options: {
+              '0': { text: 'down', color: 'red', index: 0 },
+              '1': { text: 'up', color: 'green', index: 1 },
+            },
+          },
+        ],
+        queries: [{ expr: `min(semicache_upstream_up{${PROXY}})`, legend: 'upstream' }],
+      }),
+    )
+    .withPanel(
+      timeseriesPanel(ids, {
+        title: 'Upstream request rate by op and outcome',
+        description:
+          'Requests the proxy sent to the server per second, by OP and outcome (ok, error, timeout, unavailable).',
+        unit: 'reqps',
+        width: 10,
+        min: 0,
+        queries: [
+          {
+            expr: `sum by (op, outcome) (${rate(upstreamRequests, PROXY)})`,
+            legend: '{{op}} {{outcome}}',
+          },
+        ],
+      }),
+    )
+    .withPanel(
+      timeseriesPanel(ids, {
+        title: 'Upstream latency by op (p50, p99)',
+        description:
+          'Round trip of requests to the server; percentiles of semicache_upstream_request_duration_seconds.',
+        unit: 's',
+        width: 10,
+        min: 0,
+        queries: [
+          {
+            expr: quantileByOp(0.5, 'semicache_upstream_request_duration_seconds', PROXY),
+            legend: 'p50 {{op}}',
+          },
+          {
+            expr: quantileByOp(0.99, 'semicache_upstream_request_duration_seconds', PROXY),
+            legend: 'p99 {{op}}',
+          },
+        ],
+      }),
+    )
+    .withPanel(
+      timeseriesPanel(ids, {
+        title: 'Upstream errors',
+        description:
+          'Upstream requests per second that did not succeed: error replies from the server, timeouts, and requests made while it was unreachable.',
+        unit: 'reqps',
+        width: 12,
+        min: 0,
+        queries: [
+          {
+            expr: `sum by (op, outcome) (${rate(upstreamRequests, `${PROXY}, outcome!="ok"`)})`,
+            legend: '{{op}} {{outcome}}',
+          },
+        ],
+      }),
+    )
+    .withPanel(
+      timeseriesPanel(ids, {
+        title: 'Upstream connections made',
+        description:
+          'Connections the proxy made to the server since it started: the first one and every reconnection.',
+        unit: 'short',
+        width: 12,
+        min: 0,
+        decimals: 0,
+        queries: [{ expr: `sum(semicache_upstream_connects_total{${PROXY}})`, legend: 'connects' }],
+      }),
+    );
+
+  builder = connectionPanels(builder, ids, PROXY_JOB);
+  builder = processPanels(builder, ids, PROXY_JOB);
+  return builder.build();
+}

@@ -1,0 +1,159 @@
+// Shared pieces of the semicache dashboards: the provisioned datasource, PromQL helpers and
+// panel builders with the options every panel here uses. Pure: building a dashboard does no I/O.
+import {
+  BigValueColorMode,
+  BigValueGraphMode,
+  LegendDisplayMode,
+  LegendPlacement,
+  ReduceDataOptionsBuilder,
+  SortOrder,
+  TooltipDisplayMode,
+  VizLegendOptionsBuilder,
+  VisibilityMode,
+  VizTooltipOptionsBuilder,
+  type DataSourceRef,
+} from '@grafana/grafana-foundation-sdk/common';
+import {
+  DashboardBuilder,
+  DashboardCursorSync,
+  RowBuilder,
+  ThresholdsConfigBuilder,
+  ThresholdsMode,
+  type Threshold,
+  type ValueMapping,
+} from '@grafana/grafana-foundation-sdk/dashboard';
+import { DataqueryBuilder } from '@grafana/grafana-foundation-sdk/prometheus';
+import * as stat from '@grafana/grafana-foundation-sdk/stat';
+import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
+
+/** The datasource uid set in grafana/provisioning/datasources/prometheus.yaml. */
+export const DATASOURCE_UID = 'semicache-prometheus';
+export const DATASOURCE: DataSourceRef = { type: 'prometheus', uid: DATASOURCE_UID };
+
+/** Prometheus job names, as in grafana/prometheus.yml. */
+export const PROXY_JOB = 'semicache-proxy';
+export const SERVER_JOB = 'semicache-server';
+
+/** Grafana's rate window: at least four scrape intervals (set by the datasource's timeInterval). */
+export const RATE_INTERVAL = '$__rate_interval';
+
+/** `rate(metric{selector}[$__rate_interval])`. */
+export function rate(metric: string, selector: string): string {
+  return `rate(${metric}{${selector}}[${RATE_INTERVAL}])`;
+}
+
+/** The `quantile` latency from histogram `metric` (without `_bucket`), one series per `op`. */
+export function quantileByOp(quantile: number, metric: string, selector: string): string {
+  return `histogram_quantile(${quantile}, sum by (le, op) (${rate(`${metric}_bucket`, selector)}))`;
+}
+
+export interface Query {
+  readonly expr: string;
+  readonly legend: string;
+}
+
+/** Gives panels dashboard-unique ids in the order they are made (rows included). */
+export class PanelIds {
+  private last = 0;
+  next(): number {
+    return ++this.last;
+  }
+}
+
+function target(query: Query, index: number): DataqueryBuilder {
+  return new DataqueryBuilder()
+    .datasource(DATASOURCE)
+    .refId(String.fromCharCode(65 + index))
+    .expr(query.expr)
+    .legendFormat(query.legend)
+    .range();
+}
+
+export interface PanelOptions {
+  readonly title: string;
+  readonly description: string;
+  readonly unit: string;
+  readonly queries: readonly Query[];
+  /** Grid width (of 24) and height. */
+  readonly width: number;
+  readonly height?: number;
+  readonly min?: number;
+  readonly max?: number;
+  readonly decimals?: number;
+}
+
+/** A time series panel, legend shown as a list, tooltip listing every series. */
+export function timeseriesPanel(ids: PanelIds, options: PanelOptions): timeseries.PanelBuilder {
+  const panel = new timeseries.PanelBuilder()
+    .id(ids.next())
+    .title(options.title)
+    .description(options.description)
+    .datasource(DATASOURCE)
+    .unit(options.unit)
+    .span(options.width)
+    .height(options.height ?? 8)
+    .fillOpacity(10)
+    .showPoints(VisibilityMode.Never)
+    .legend(
+      new VizLegendOptionsBuilder()
+        .showLegend(true)
+        .displayMode(LegendDisplayMode.List)
+        .placement(LegendPlacement.Bottom),
+    )
+    .tooltip(
+      new VizTooltipOptionsBuilder().mode(TooltipDisplayMode.Multi).sort(SortOrder.Descending),
+    );
+  if (options.min !== undefined) panel.min(options.min);
+  if (options.max !== undefined) panel.max(options.max);
+  if (options.decimals !== undefined) panel.decimals(options.decimals);
+  options.queries.forEach((query, index) => panel.withTarget(target(query, index)));
+  return panel;
+}
+
+export interface StatOptions extends PanelOptions {
+  readonly thresholds?: readonly Threshold[];
+  readonly mappings?: readonly ValueMapping[];
+}
+
+/** A single-value panel showing the last value of each series, with a sparkline. */
+export function statPanel(ids: PanelIds, options: StatOptions): stat.PanelBuilder {
+  const panel = new stat.PanelBuilder()
+    .id(ids.next())
+    .title(options.title)
+    .description(options.description)
+    .datasource(DATASOURCE)
+    .unit(options.unit)
+    .span(options.width)
+    .height(options.height ?? 4)
+    .graphMode(BigValueGraphMode.Area)
+    .colorMode(BigValueColorMode.Value)
+    .reduceOptions(new ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false))
+    .thresholds(
+      new ThresholdsConfigBuilder()
+        .mode(ThresholdsMode.Absolute)
+        .steps([...(options.thresholds ?? [{ value: null, color: 'green' }])]),
+    );
+  if (options.mappings !== undefined) panel.mappings([...options.mappings]);
+  if (options.min !== undefined) panel.min(options.min);
+  if (options.max !== undefined) panel.max(options.max);
+  if (options.decimals !== undefined) panel.decimals(options.decimals);
+  options.queries.forEach((query, index) => panel.withTarget(target(query, index)));
+  return panel;
+}
+
+export function row(ids: PanelIds, title: string): RowBuilder {
+  return new RowBuilder(title).id(ids.next());
+}
+
+/** A dashboard with the settings all semicache dashboards share. */
+export function dashboard(uid: string, title: string, description: string): DashboardBuilder {
+  return new DashboardBuilder(title)
+    .uid(uid)
+    .description(description)
+    .tags(['semicache'])
+    .editable()
+    .tooltip(DashboardCursorSync.Crosshair)
+    .refresh('10s')
+    .time({ from: 'now-30m', to: 'now' })
+    .timezone('browser');
+}
