@@ -97,7 +97,7 @@ describe('/stats and /metrics after a known sequence', () => {
       capacity: 2,
       upstreamUp: 1,
       upstreamGetOk: 3,
-      upstreamGetError: undefined,
+      upstreamGetError: 0,
       requestsGetOk: 4,
       requestsAddOk: 1,
       connectionsOpen: 1,

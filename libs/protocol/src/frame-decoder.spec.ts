@@ -281,4 +281,14 @@ describe('FrameDecoder bare messages (hasPending, pendingLooksComplete, flushPen
     const frame = decoder.flushPending();
     expect(frame && seen(frame)).toStrictEqual(TOO_LONG);
   });
+
+  it('ends the dropping of a too-long bare message at a flush, so the next bare message counts', () => {
+    const decoder = new FrameDecoder(M);
+    expect(decoder.push(Buffer.from(x(M + 10))).map(seen)).toStrictEqual([TOO_LONG]);
+    expect(decoder.isDiscarding).toBe(true);
+    expect(decoder.flushPending()).toBeUndefined();
+    expect(decoder.isDiscarding).toBe(false);
+    decoder.push(Buffer.from('OP=CLR;'));
+    expect(decoder.flushPending()).toStrictEqual({ kind: 'message', text: 'OP=CLR;' });
+  });
 });

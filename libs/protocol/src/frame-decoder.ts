@@ -20,33 +20,38 @@ const SEMICOLON = 0x3b;
  * anything that is not printable ASCII.
  */
 export class FrameDecoder {
-  private pending: Buffer | null = null;
+  // Unterminated bytes, kept as the chunks they came in: joined once, when their line ends, so
+  // a message trickling in a byte at a time costs linear time, not quadratic.
+  private pending: Buffer[] = [];
+  private pendingLength = 0;
   private discarding = false;
 
   constructor(readonly maxLength: number = DEFAULT_MAX_MESSAGE_LENGTH) {}
 
   /** Feeds one chunk; returns the frames it completes, in order (appended to `out` if given). */
   push(chunk: Buffer, out: Frame[] = []): Frame[] {
-    const buffer = this.pending === null ? chunk : Buffer.concat([this.pending, chunk]);
-    this.pending = null;
     let start = 0;
-    for (let lf = buffer.indexOf(LF, start); lf !== -1; lf = buffer.indexOf(LF, start)) {
+    for (let lf = chunk.indexOf(LF); lf !== -1; lf = chunk.indexOf(LF, start)) {
       if (this.discarding) {
         this.discarding = false;
+      } else if (this.pendingLength + lf - start > this.maxLength + 1) {
+        out.push(this.tooLong());
       } else {
-        const end = lf > start && buffer[lf - 1] === CR ? lf - 1 : lf;
-        this.emit(buffer, start, end, out);
+        this.emit(this.takeLine(chunk.subarray(start, lf)), out);
       }
+      this.clearPending();
       start = lf + 1;
     }
-    const rest = buffer.length - start;
+    const rest = chunk.length - start;
     if (rest > 0 && !this.discarding) {
       // One byte of slack: a message of exactly maxLength may still be waiting for its CRLF's LF.
-      if (rest > this.maxLength + 1) {
+      if (this.pendingLength + rest > this.maxLength + 1) {
         out.push(this.tooLong());
         this.discarding = true;
+        this.clearPending();
       } else {
-        this.pending = Buffer.from(buffer.subarray(start));
+        this.pending.push(Buffer.from(chunk.subarray(start)));
+        this.pendingLength += rest;
       }
     }
     return out;
@@ -54,40 +59,59 @@ export class FrameDecoder {
 
   /** True while part of a message has arrived without its terminator. */
   get hasPending(): boolean {
-    return this.pending !== null;
+    return this.pendingLength > 0;
+  }
+
+  /** True while the rest of a too-long message is being dropped, up to its terminator. */
+  get isDiscarding(): boolean {
+    return this.discarding;
   }
 
   /** True when the unterminated bytes end like a complete message (with `;`, ignoring spaces). */
   get pendingLooksComplete(): boolean {
-    const pending = this.pending;
-    if (pending === null) return false;
-    for (let i = pending.length - 1; i >= 0; i--) {
-      const byte = pending[i];
-      if (byte === 0x20 || byte === 0x09 || byte === CR) continue;
-      return byte === SEMICOLON;
+    for (let c = this.pending.length - 1; c >= 0; c--) {
+      const part = this.pending[c];
+      for (let i = part.length - 1; i >= 0; i--) {
+        const byte = part[i];
+        if (byte === 0x20 || byte === 0x09 || byte === CR) continue;
+        return byte === SEMICOLON;
+      }
     }
     return false;
   }
 
   /**
    * Takes the unterminated bytes as a message: the rule for clients that send one bare message
-   * and wait (SPEC §2.4). The caller decides when, after a pause.
+   * and wait (SPEC §2.4). The caller decides when, after a pause. A pause also ends the dropping
+   * of a too-long message (already answered with TOO_LONG), so a bare client's next message counts.
    */
   flushPending(): Frame | undefined {
-    const pending = this.pending;
-    this.pending = null;
-    if (pending === null) return undefined;
-    const end = pending[pending.length - 1] === CR ? pending.length - 1 : pending.length;
+    this.discarding = false;
+    if (this.pendingLength === 0) return undefined;
+    const line = this.takeLine(Buffer.alloc(0));
+    this.clearPending();
     const out: Frame[] = [];
-    this.emit(pending, 0, end, out);
+    this.emit(line, out);
     return out[0];
   }
 
-  private emit(buffer: Buffer, start: number, end: number, out: Frame[]): void {
-    if (end - start > this.maxLength) {
+  private takeLine(tail: Buffer): Buffer {
+    return this.pendingLength === 0 ? tail : Buffer.concat([...this.pending, tail]);
+  }
+
+  private clearPending(): void {
+    if (this.pendingLength > 0) {
+      this.pending = [];
+      this.pendingLength = 0;
+    }
+  }
+
+  private emit(line: Buffer, out: Frame[]): void {
+    const end = line.length > 0 && line[line.length - 1] === CR ? line.length - 1 : line.length;
+    if (end > this.maxLength) {
       out.push(this.tooLong());
-    } else if (end > start) {
-      out.push({ kind: 'message', text: buffer.toString('latin1', start, end) });
+    } else if (end > 0) {
+      out.push({ kind: 'message', text: line.toString('latin1', 0, end) });
     }
   }
 

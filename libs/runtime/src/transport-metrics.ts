@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { ErrorCode } from '@semicache/protocol';
+import { ERROR_CODES, type ErrorCode, OPS } from '@semicache/protocol';
 import type { RequestOutcome, TransportObserver } from '@semicache/transport';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { METRICS_REGISTRY } from './metrics.tokens';
@@ -52,6 +52,13 @@ export class TransportMetrics implements TransportObserver {
       labelNames: ['code'],
       registers,
     });
+    // Every series exists from the start at 0, so rate() and the latency quantiles see the
+    // first request of each kind instead of taking its appearance as the starting point.
+    for (const op of [...OPS, 'none']) {
+      for (const outcome of ['ok', 'error'] as const) this.counterFor(op, outcome);
+      this.histogramFor(op);
+    }
+    for (const code of ERROR_CODES) this.errors.inc({ code }, 0);
   }
 
   connectionOpened(): void {
@@ -64,16 +71,32 @@ export class TransportMetrics implements TransportObserver {
   }
 
   requestCompleted(op: string, outcome: RequestOutcome, seconds: number): void {
-    const key = `${op} ${outcome}`;
-    let counter = this.requestsByLabels.get(key);
-    if (counter === undefined) this.requestsByLabels.set(key, (counter = this.requests.labels({ op, outcome })));
-    counter.inc();
-    let histogram = this.durationByOp.get(op);
-    if (histogram === undefined) this.durationByOp.set(op, (histogram = this.duration.labels({ op })));
-    histogram.observe(seconds);
+    this.counterFor(op, outcome).inc();
+    this.histogramFor(op).observe(seconds);
   }
 
   errorReplied(code: ErrorCode): void {
     this.errors.inc({ code });
+  }
+
+  private counterFor(op: string, outcome: RequestOutcome): Counter.Internal {
+    const key = `${op} ${outcome}`;
+    let counter = this.requestsByLabels.get(key);
+    if (counter === undefined) {
+      counter = this.requests.labels({ op, outcome });
+      counter.inc(0);
+      this.requestsByLabels.set(key, counter);
+    }
+    return counter;
+  }
+
+  private histogramFor(op: string): Histogram.Internal<'op'> {
+    let histogram = this.durationByOp.get(op);
+    if (histogram === undefined) {
+      this.duration.zero({ op });
+      histogram = this.duration.labels({ op });
+      this.durationByOp.set(op, histogram);
+    }
+    return histogram;
   }
 }

@@ -9,7 +9,8 @@ import {
 import { performance } from 'node:perf_hooks';
 import { ProtocolConnection } from './protocol-connection';
 
-export type UpstreamOutcome = 'ok' | 'error' | 'timeout' | 'unavailable';
+export const UPSTREAM_OUTCOMES = ['ok', 'error', 'timeout', 'unavailable'] as const;
+export type UpstreamOutcome = (typeof UPSTREAM_OUTCOMES)[number];
 export type UpstreamStatus = 'connected' | 'disconnected';
 
 export interface UpstreamObserver {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LATENCY_BUCKETS, METRICS_REGISTRY } from '@semicache/runtime';
-import type { UpstreamObserver, UpstreamOutcome } from '@semicache/transport';
+import { UPSTREAM_OUTCOMES, type UpstreamObserver, type UpstreamOutcome } from '@semicache/transport';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 @Injectable()
@@ -35,6 +35,11 @@ export class UpstreamMetrics implements UpstreamObserver {
       help: 'Connections made to the server (the first and every reconnection).',
       registers,
     });
+    // Every series from the start, at 0 (see TransportMetrics): the proxy sends GET, PUT and CLR.
+    for (const op of ['GET', 'PUT', 'CLR']) {
+      for (const outcome of UPSTREAM_OUTCOMES) this.requests.inc({ op, outcome }, 0);
+      this.duration.zero({ op });
+    }
   }
 
   stateChanged(up: boolean): void {
