@@ -6,6 +6,7 @@ import {
   type ParseOptions,
   type Reply,
   type Frame,
+  OPS,
   errorReply,
   parseRequest,
   serializeReply,
@@ -46,6 +47,7 @@ export class SemicolonServer extends Server implements CustomTransportStrategy {
   private readonly connections = new Set<ProtocolSocket>();
   private readonly observer: TransportObserver;
   private server: NetServer | undefined;
+  private readonly handlers = new Map<string, MessageHandler>();
 
   constructor(private readonly options: SemicolonServerOptions) {
     super();
@@ -53,6 +55,12 @@ export class SemicolonServer extends Server implements CustomTransportStrategy {
   }
 
   listen(callback: (error?: unknown) => void): void {
+    // Handlers are all registered by now; looking one up by pattern per message costs Nest a
+    // JSON.parse that throws, so each OP's handler is found once.
+    for (const op of OPS) {
+      const handler = this.getHandlerByPattern(op);
+      if (handler !== null) this.handlers.set(op, handler);
+    }
     const server = createServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
     this.server = server;
     server.once('error', (error) => callback(error));
@@ -128,8 +136,8 @@ export class SemicolonServer extends Server implements CustomTransportStrategy {
     try {
       const request = parseRequest(frame.text, this.options.parse);
       op = request.op;
-      const handler = this.getHandlerByPattern(op);
-      if (handler === null) throw new ProtocolError('UNKNOWN_OP', `OP ${op} is not served here`);
+      const handler = this.handlers.get(op);
+      if (handler === undefined) throw new ProtocolError('UNKNOWN_OP', `OP ${op} is not served here`);
       return this.invoke(handler, request, context).then(
         (reply) => this.succeeded(op, reply, started),
         (error: unknown) => this.failed(op, error, started),
