@@ -16,7 +16,9 @@ const children = [];
 
 function start(script, args, name) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [script, ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     children.push(child);
     createInterface({ input: child.stdout }).on('line', (line) => {
       const ready = /ready protocol=\S+:(\d+)(?: admin=(\S+))?/.exec(line);
@@ -27,7 +29,18 @@ function start(script, args, name) {
 }
 
 function bench(port, proxyAdmin, flags) {
-  const args = [join(root, entries.cli), '--json', '--port', String(port), '--proxy-admin', proxyAdmin ?? 'http://127.0.0.1:1', 'bench', '-d', String(seconds), ...flags];
+  const args = [
+    join(root, entries.cli),
+    '--json',
+    '--port',
+    String(port),
+    '--proxy-admin',
+    proxyAdmin ?? 'http://127.0.0.1:1',
+    'bench',
+    '-d',
+    String(seconds),
+    ...flags,
+  ];
   return new Promise((resolve, reject) => {
     execFile(process.execPath, args, { maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
       if (error) reject(new Error(`bench ${flags.join(' ')} failed: ${stderr || error.message}`));
@@ -45,35 +58,90 @@ async function idleConnectionsCost(port, admin, count) {
   global.gc?.();
   const before = await residentBytes(admin);
   const sockets = await Promise.all(
-    Array.from({ length: count }, () => new Promise((resolve, reject) => {
-      const socket = net.connect(port, '127.0.0.1', () => resolve(socket));
-      socket.on('error', reject);
-    })),
+    Array.from(
+      { length: count },
+      () =>
+        new Promise((resolve, reject) => {
+          const socket = net.connect(port, '127.0.0.1', () => resolve(socket));
+          socket.on('error', reject);
+        }),
+    ),
   );
   // One request on each, so every connection is fully set up on the proxy's side.
-  await Promise.all(sockets.map((socket) => new Promise((resolve) => { socket.once('data', resolve); socket.write('OP=GET;IND=0;\n'); })));
+  await Promise.all(
+    sockets.map(
+      (socket) =>
+        new Promise((resolve) => {
+          socket.once('data', resolve);
+          socket.write('OP=GET;IND=0;\n');
+        }),
+    ),
+  );
   const after = await residentBytes(admin);
   for (const socket of sockets) socket.destroy();
   return after - before;
 }
 
-const fmt = (n, d = 0) => n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
+const fmt = (n, d = 0) =>
+  n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
 
 async function main() {
   ensureBuilt();
   const baseline = await start(join(__dirname, 'baseline-server.js'), [], 'baseline');
-  const server = await start(join(root, entries.server), ['--in-memory', '--size', '1000', '--port', '0', '--admin-port', '0'], 'server');
-  const proxy = await start(join(root, entries.proxy), ['--port', '0', '--admin-port', '0', '--upstream', `127.0.0.1:${server.port}`, '--capacity', '5'], 'proxy');
-  const missProxy = await start(join(root, entries.proxy), ['--port', '0', '--admin-port', '0', '--upstream', `127.0.0.1:${server.port}`, '--capacity', '5'], 'proxy');
+  const server = await start(
+    join(root, entries.server),
+    ['--in-memory', '--size', '1000', '--port', '0', '--admin-port', '0'],
+    'server',
+  );
+  const proxy = await start(
+    join(root, entries.proxy),
+    [
+      '--port',
+      '0',
+      '--admin-port',
+      '0',
+      '--upstream',
+      `127.0.0.1:${server.port}`,
+      '--capacity',
+      '5',
+    ],
+    'proxy',
+  );
+  const missProxy = await start(
+    join(root, entries.proxy),
+    [
+      '--port',
+      '0',
+      '--admin-port',
+      '0',
+      '--upstream',
+      `127.0.0.1:${server.port}`,
+      '--capacity',
+      '5',
+    ],
+    'proxy',
+  );
 
   const runs = [
-    ['baseline, 50 connections', () => bench(baseline.port, undefined, ['-c', '50', '--keys', '5'])],
+    [
+      'baseline, 50 connections',
+      () => bench(baseline.port, undefined, ['-c', '50', '--keys', '5']),
+    ],
     ['server directly', () => bench(server.port, undefined, ['-c', '50', '--keys', '5'])],
     ['proxy, all hits', () => bench(proxy.port, proxy.admin, ['-c', '50', '--keys', '5'])],
-    ['proxy, all misses', () => bench(missProxy.port, missProxy.admin, ['-c', '50', '--keys', '1000'])],
-    ['proxy, all hits, pipeline 16', () => bench(proxy.port, proxy.admin, ['-c', '50', '--keys', '5', '-P', '16'])],
+    [
+      'proxy, all misses',
+      () => bench(missProxy.port, missProxy.admin, ['-c', '50', '--keys', '1000']),
+    ],
+    [
+      'proxy, all hits, pipeline 16',
+      () => bench(proxy.port, proxy.admin, ['-c', '50', '--keys', '5', '-P', '16']),
+    ],
     ['baseline, 1 connection', () => bench(baseline.port, undefined, ['-c', '1', '--keys', '5'])],
-    ['proxy, all hits, 1 connection', () => bench(proxy.port, proxy.admin, ['-c', '1', '--keys', '5'])],
+    [
+      'proxy, all hits, 1 connection',
+      () => bench(proxy.port, proxy.admin, ['-c', '1', '--keys', '5']),
+    ],
   ];
   const results = {};
   for (const [name, run] of runs) {
@@ -84,13 +152,32 @@ async function main() {
 
   const base = results['baseline, 50 connections'].throughput;
   const rows = Object.entries(results).map(([name, r]) => [
-    name, fmt(r.throughput), fmt(r.throughput / base, 2), fmt(r.latencyMs.p50, 3), fmt(r.latencyMs.p99, 3), fmt(r.latencyMs.p999, 3),
-    r.hitRatio === null ? 'n/a' : `${fmt(r.hitRatio * 100, 1)}%`, fmt(r.errors),
+    name,
+    fmt(r.throughput),
+    fmt(r.throughput / base, 2),
+    fmt(r.latencyMs.p50, 3),
+    fmt(r.latencyMs.p99, 3),
+    fmt(r.latencyMs.p999, 3),
+    r.hitRatio === null ? 'n/a' : `${fmt(r.hitRatio * 100, 1)}%`,
+    fmt(r.errors),
   ]);
-  const header = ['run', 'req/s', 'x baseline', 'p50 ms', 'p99 ms', 'p99.9 ms', 'hit ratio', 'errors'];
+  const header = [
+    'run',
+    'req/s',
+    'x baseline',
+    'p50 ms',
+    'p99 ms',
+    'p99.9 ms',
+    'hit ratio',
+    'errors',
+  ];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells) => '| ' + cells.map((c, i) => c.padEnd(widths[i])).join(' | ') + ' |';
-  const out = [line(header), '| ' + widths.map((w) => '-'.repeat(w)).join(' | ') + ' |', ...rows.map(line)];
+  const out = [
+    line(header),
+    '| ' + widths.map((w) => '-'.repeat(w)).join(' | ') + ' |',
+    ...rows.map(line),
+  ];
 
   const t = (name) => results[name].throughput;
   const p99 = (name) => results[name].latencyMs.p99;
@@ -98,15 +185,27 @@ async function main() {
     ['proxy all hits >= 0.8 x baseline', t('proxy, all hits') / base, 0.8],
     ['server directly >= 0.85 x baseline', t('server directly') / base, 0.85],
     ['proxy all misses >= 0.45 x baseline', t('proxy, all misses') / base, 0.45],
-    ['pipeline 16 >= 3 x no pipelining', t('proxy, all hits, pipeline 16') / t('proxy, all hits'), 3],
+    [
+      'pipeline 16 >= 3 x no pipelining',
+      t('proxy, all hits, pipeline 16') / t('proxy, all hits'),
+      3,
+    ],
   ];
   out.push('', '| target | measured | met |', '| --- | --- | --- |');
-  for (const [name, value, goal] of targets) out.push(`| ${name} | ${fmt(value, 2)} | ${value >= goal ? 'yes' : 'no'} |`);
+  for (const [name, value, goal] of targets)
+    out.push(`| ${name} | ${fmt(value, 2)} | ${value >= goal ? 'yes' : 'no'} |`);
   const latencyRatio = p99('proxy, all hits, 1 connection') / p99('baseline, 1 connection');
-  out.push(`| 1 connection: proxy p99 <= 1.5 x baseline p99 | ${fmt(latencyRatio, 2)} | ${latencyRatio <= 1.5 ? 'yes' : 'no'} |`);
+  out.push(
+    `| 1 connection: proxy p99 <= 1.5 x baseline p99 | ${fmt(latencyRatio, 2)} | ${latencyRatio <= 1.5 ? 'yes' : 'no'} |`,
+  );
   const mb = idleBytes / 1024 / 1024;
-  out.push(`| 1,000 idle connections cost the proxy < 50 MB | ${fmt(mb, 1)} MB | ${mb < 50 ? 'yes' : 'no'} |`);
-  out.push('', `machine: ${os.cpus().length} x ${os.cpus()[0].model}, ${fmt(os.totalmem() / 2 ** 30, 0)} GiB, Node ${process.version}, ${seconds} s per run`);
+  out.push(
+    `| 1,000 idle connections cost the proxy < 50 MB | ${fmt(mb, 1)} MB | ${mb < 50 ? 'yes' : 'no'} |`,
+  );
+  out.push(
+    '',
+    `machine: ${os.cpus().length} x ${os.cpus()[0].model}, ${fmt(os.totalmem() / 2 ** 30, 0)} GiB, Node ${process.version}, ${seconds} s per run`,
+  );
   process.stdout.write(out.join('\n') + '\n');
 }
 

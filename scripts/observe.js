@@ -10,8 +10,6 @@ const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { setTimeout: sleep } = require('node:timers/promises');
 
-const { fetch, AbortSignal } = globalThis;
-
 const root = join(__dirname, '..');
 const config = join(root, 'grafana', 'prometheus.yml');
 const provisioning = join(root, 'grafana', 'provisioning');

@@ -18,7 +18,8 @@ function newestSource(dir) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('spec.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('spec.ts'))
+      newest = Math.max(newest, statSync(path).mtimeMs);
   }
   return newest;
 }
@@ -26,10 +27,15 @@ function newestSource(dir) {
 /** Builds every app unless all entries exist and are newer than every source file. */
 function ensureBuilt() {
   const sources = Math.max(newestSource(join(root, 'apps')), newestSource(join(root, 'libs')));
-  const fresh = Object.values(entries).every((entry) => existsSync(join(root, entry)) && statSync(join(root, entry)).mtimeMs >= sources);
+  const fresh = Object.values(entries).every(
+    (entry) => existsSync(join(root, entry)) && statSync(join(root, entry)).mtimeMs >= sources,
+  );
   if (fresh) return;
   process.stderr.write('building semicache (npm run build)...\n');
-  const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: ['ignore', 2, 2] });
+  const build = spawnSync('npm', ['run', '--silent', 'build'], {
+    cwd: root,
+    stdio: ['ignore', 2, 2],
+  });
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
 

@@ -13,7 +13,9 @@ let stopping = false;
 
 function start(name, args) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(root, entries[name]), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [join(root, entries[name]), ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     children.push(child);
     createInterface({ input: child.stdout }).on('line', (line) => {
       process.stdout.write(`[${name}] ${line}\n`);
@@ -32,9 +34,11 @@ function start(name, args) {
 function stop(status) {
   stopping = true;
   for (const child of children) child.kill('SIGTERM');
-  Promise.all(children.map((child) => (child.exitCode !== null ? null : new Promise((r) => child.on('exit', r))))).then(() =>
-    process.exit(status),
-  );
+  Promise.all(
+    children.map((child) =>
+      child.exitCode !== null ? null : new Promise((r) => child.on('exit', r)),
+    ),
+  ).then(() => process.exit(status));
 }
 
 process.on('SIGINT', () => stop(0));

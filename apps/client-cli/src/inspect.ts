@@ -36,7 +36,11 @@ async function fetchJson<T>(url: string, timeoutMs: number): Promise<T> {
 }
 
 /** Reads the server's table and the proxy's cache and stats from their admin APIs. */
-export async function readView(serverAdmin: string, proxyAdmin: string, timeoutMs: number): Promise<InspectView> {
+export async function readView(
+  serverAdmin: string,
+  proxyAdmin: string,
+  timeoutMs: number,
+): Promise<InspectView> {
   const [tableBody, cache, stats] = await Promise.all([
     fetchJson<TableBody>(`${serverAdmin}/table`, timeoutMs),
     fetchJson<CacheBody>(`${proxyAdmin}/cache`, timeoutMs),
@@ -54,7 +58,11 @@ export function renderView(view: InspectView): string {
   const cached = new Set(view.cache.entries.map((entry) => entry.index));
   const left = table(
     ['index', 'value', 'cached'],
-    view.table.entries.map((entry) => [String(entry.index), entry.value, cached.has(entry.index) ? '*' : '']),
+    view.table.entries.map((entry) => [
+      String(entry.index),
+      entry.value,
+      cached.has(entry.index) ? '*' : '',
+    ]),
   ).split('\n');
   const right = table(
     ['#', 'index', 'value', 'age'],
@@ -75,5 +83,10 @@ export function renderView(view: InspectView): string {
   );
   const { hits, misses, hitRatio, evictions } = view.stats;
   const ratio = hitRatio === null ? 'n/a' : `${(hitRatio * 100).toFixed(1)}%`;
-  return [...titles, ...rows, '', `hits ${hits}  misses ${misses}  hit ratio ${ratio}  evictions ${evictions}`].join('\n');
+  return [
+    ...titles,
+    ...rows,
+    '',
+    `hits ${hits}  misses ${misses}  hit ratio ${ratio}  evictions ${evictions}`,
+  ].join('\n');
 }

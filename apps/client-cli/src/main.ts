@@ -7,7 +7,9 @@ const output: Output = {
   err: (text) => process.stderr.write(text + '\n'),
 };
 
-const { program, result, close } = buildProgram(output, (options, session) => runPrompt(options, session, output));
+const { program, result, close } = buildProgram(output, (options, session) =>
+  runPrompt(options, session, output),
+);
 runParse(program, process.argv.slice(2), output).then((status) => {
   close();
   process.exitCode = status === 0 ? result() : status;

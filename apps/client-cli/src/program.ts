@@ -56,7 +56,12 @@ async function request(session: Session, options: GlobalOptions, output: Output,
 }
 
 /** The commands, shared by one-shot use and every line of the prompt. */
-export function addCommands(program: Command, options: () => GlobalOptions, session: () => Session, output: Output): Command {
+export function addCommands(
+  program: Command,
+  options: () => GlobalOptions,
+  session: () => Session,
+  output: Output,
+): Command {
   const send = (req: Request) => request(session(), options(), output, req);
   program
     .command('get')
@@ -105,18 +110,43 @@ export function buildProgram(
 ): { program: Command; result: () => number; close: () => void } {
   const program = new Command('semicache')
     .description('Command-line client of semicache: one command, or a prompt when none is given.')
-    .addOption(new Option('--host <host>', 'proxy (or server) host').env('SEMICACHE_HOST').default('127.0.0.1'))
-    .addOption(new Option('--port <port>', 'proxy (or server) port').env('SEMICACHE_PORT').default(6001).argParser(integer('--port', 1, 65535)))
-    .addOption(new Option('--timeout <ms>', 'give up on a reply after this').default(5000).argParser(integer('--timeout', 1, 3_600_000)))
+    .addOption(
+      new Option('--host <host>', 'proxy (or server) host')
+        .env('SEMICACHE_HOST')
+        .default('127.0.0.1'),
+    )
+    .addOption(
+      new Option('--port <port>', 'proxy (or server) port')
+        .env('SEMICACHE_PORT')
+        .default(6001)
+        .argParser(integer('--port', 1, 65535)),
+    )
+    .addOption(
+      new Option('--timeout <ms>', 'give up on a reply after this')
+        .default(5000)
+        .argParser(integer('--timeout', 1, 3_600_000)),
+    )
     .option('--json', 'print replies as JSON, for scripts', false)
-    .addOption(new Option('--server-admin <url>', "server's admin API (for inspect)").env('SEMICACHE_SERVER_ADMIN').default('http://127.0.0.1:9002'))
-    .addOption(new Option('--proxy-admin <url>', "proxy's admin API (for inspect)").env('SEMICACHE_PROXY_ADMIN').default('http://127.0.0.1:9001'))
+    .addOption(
+      new Option('--server-admin <url>', "server's admin API (for inspect)")
+        .env('SEMICACHE_SERVER_ADMIN')
+        .default('http://127.0.0.1:9002'),
+    )
+    .addOption(
+      new Option('--proxy-admin <url>', "proxy's admin API (for inspect)")
+        .env('SEMICACHE_PROXY_ADMIN')
+        .default('http://127.0.0.1:9001'),
+    )
     .exitOverride()
-    .configureOutput({ writeOut: (text) => output.out(text.trimEnd()), writeErr: (text) => output.err(text.trimEnd()) });
+    .configureOutput({
+      writeOut: (text) => output.out(text.trimEnd()),
+      writeErr: (text) => output.err(text.trimEnd()),
+    });
   let session: Session | undefined;
   let status: number = EXIT.ok;
   const options = () => program.opts<GlobalOptions>();
-  const currentSession = () => (session ??= new Session(options().host, options().port, options().timeout));
+  const currentSession = () =>
+    (session ??= new Session(options().host, options().port, options().timeout));
   addCommands(program, options, currentSession, output);
   program
     .command('shell', { isDefault: true, hidden: true })
@@ -129,7 +159,11 @@ export function buildProgram(
 }
 
 /** Runs a commander parse and turns every failure into an exit status and one stderr line. */
-export async function runParse(program: Command, words: readonly string[], output: Output): Promise<number> {
+export async function runParse(
+  program: Command,
+  words: readonly string[],
+  output: Output,
+): Promise<number> {
   try {
     await program.parseAsync(words as string[], { from: 'user' });
     return EXIT.ok;

@@ -25,7 +25,11 @@ export function splitLine(line: string): string[] {
  * The interactive prompt: the one-shot commands, `help`, history (up/down), `quit`. Reads one
  * command a line from a pipe too; then the status is that of the last command that failed.
  */
-export async function runPrompt(options: GlobalOptions, session: Session, output: Output): Promise<number> {
+export async function runPrompt(
+  options: GlobalOptions,
+  session: Session,
+  output: Output,
+): Promise<number> {
   const interactive = process.stdin.isTTY === true;
   const lines = createInterface({
     input: process.stdin,
@@ -35,7 +39,9 @@ export async function runPrompt(options: GlobalOptions, session: Session, output
     prompt: 'semicache> ',
   });
   if (interactive) {
-    output.out(`semicache prompt, talking to ${session.target}. Type help for the commands, quit to leave.`);
+    output.out(
+      `semicache prompt, talking to ${session.target}. Type help for the commands, quit to leave.`,
+    );
   }
   let status: number = EXIT.ok;
   lines.prompt();
@@ -46,10 +52,20 @@ export async function runPrompt(options: GlobalOptions, session: Session, output
       const program = new Command('semicache')
         .usage('<command> [arguments]')
         .exitOverride()
-        .configureOutput({ writeOut: (text) => output.out(text.trimEnd()), writeErr: (text) => output.err(text.trimEnd()) });
-      addCommands(program, () => options, () => session, output);
+        .configureOutput({
+          writeOut: (text) => output.out(text.trimEnd()),
+          writeErr: (text) => output.err(text.trimEnd()),
+        });
+      addCommands(
+        program,
+        () => options,
+        () => session,
+        output,
+      );
       const known = (COMMANDS as readonly string[]).includes(words[0]);
-      const code = known ? await runParse(program, words, output) : reportError(unknownCommand(words[0]), output);
+      const code = known
+        ? await runParse(program, words, output)
+        : reportError(unknownCommand(words[0]), output);
       if (code !== EXIT.ok) status = code;
     }
     lines.prompt();

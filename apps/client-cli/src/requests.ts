@@ -9,7 +9,8 @@ function checked(text: string): Request {
   try {
     return parseRequest(text);
   } catch (error) {
-    if (error instanceof ProtocolError) throw new CliError(`${error.code}: ${error.message}`, EXIT.usage);
+    if (error instanceof ProtocolError)
+      throw new CliError(`${error.code}: ${error.message}`, EXIT.usage);
     throw error;
   }
 }

@@ -36,7 +36,9 @@ export class Session {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         // Reject first: closing fails the pending send, which must not win the race.
-        reject(new CliError(`no reply from ${this.target} within ${this.timeoutMs} ms`, EXIT.connection));
+        reject(
+          new CliError(`no reply from ${this.target} within ${this.timeoutMs} ms`, EXIT.connection),
+        );
         connection.close();
       }, this.timeoutMs);
     });

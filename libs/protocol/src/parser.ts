@@ -45,7 +45,9 @@ function splitFields(text: string, allowedKeys: ReadonlySet<string>): Fields {
       const shown = part.trim();
       throw new ProtocolError(
         'BAD_SYNTAX',
-        shown === '' ? 'empty field between two semicolons' : `field "${excerpt(shown)}" is not KEY=VALUE`,
+        shown === ''
+          ? 'empty field between two semicolons'
+          : `field "${excerpt(shown)}" is not KEY=VALUE`,
       );
     }
     const key = part.slice(0, eq).trim().toUpperCase();
@@ -79,7 +81,10 @@ function listItems(key: Key, value: string): string[] {
 function parseIndices(value: string): number[] {
   return listItems('IND', value).map((token) => {
     if (!INDEX_TOKEN.test(token)) {
-      throw new ProtocolError('BAD_INDEX', `index "${excerpt(token)}" is not a non-negative integer`);
+      throw new ProtocolError(
+        'BAD_INDEX',
+        `index "${excerpt(token)}" is not a non-negative integer`,
+      );
     }
     // Leading zeros are lenient (as for values), so only significant digits count toward the limit.
     const digits = token.replace(/^0+(?=\d)/, '');
@@ -98,7 +103,10 @@ function parseValue(token: string): bigint {
   const digits = token.replace(/^[+-]?0*/, '');
   const value = digits.length > MAX_VALUE_DIGITS ? undefined : BigInt(token);
   if (value === undefined || value < INT64_MIN || value > INT64_MAX) {
-    throw new ProtocolError('OVERFLOW', `value ${excerpt(token)} is outside the signed 64-bit range`);
+    throw new ProtocolError(
+      'OVERFLOW',
+      `value ${excerpt(token)} is outside the signed 64-bit range`,
+    );
   }
   return value;
 }
@@ -153,7 +161,10 @@ export function parseRequest(text: string, options: ParseOptions = {}): Request 
       const indices = parseIndices(required(fields, op, 'IND'));
       const max = options.maxAddIndices ?? DEFAULT_MAX_ADD_INDICES;
       if (indices.length > max) {
-        throw new ProtocolError('TOO_MANY', `ADD takes at most ${max} indices, got ${indices.length}`);
+        throw new ProtocolError(
+          'TOO_MANY',
+          `ADD takes at most ${max} indices, got ${indices.length}`,
+        );
       }
       return { op: 'ADD', indices };
     }
@@ -167,7 +178,8 @@ export function parseReply(text: string): Reply {
   if (op === 'ERR') {
     forbid(fields, op, 'IND', 'DATA');
     const code = required(fields, op, 'CODE');
-    if (!isErrorCode(code)) throw new ProtocolError('BAD_SYNTAX', `unknown CODE "${excerpt(code)}"`);
+    if (!isErrorCode(code))
+      throw new ProtocolError('BAD_SYNTAX', `unknown CODE "${excerpt(code)}"`);
     return { op: 'ERR', code, message: fields.MSG ?? '' };
   }
   forbid(fields, op, 'CODE', 'MSG');
@@ -188,7 +200,10 @@ export function parseReply(text: string): Reply {
       const indices = parseIndices(required(fields, op, 'IND'));
       const values = parseValues(required(fields, op, 'DATA'));
       if (values.length !== 1) {
-        throw new ProtocolError('COUNT_MISMATCH', `an ADD reply carries one sum, got ${values.length}`);
+        throw new ProtocolError(
+          'COUNT_MISMATCH',
+          `an ADD reply carries one sum, got ${values.length}`,
+        );
       }
       return { op: 'ADD', indices, sum: values[0] };
     }

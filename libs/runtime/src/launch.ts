@@ -91,7 +91,9 @@ export function runMain(spec: LaunchSpec): void {
       process.once('SIGINT', stop);
     },
     (error: unknown) => {
-      process.stderr.write(`semicache ${spec.name} failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.stderr.write(
+        `semicache ${spec.name} failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+      );
       process.exit(1);
     },
   );

@@ -5,7 +5,10 @@ import { z } from 'zod';
 export const portSchema = z.coerce.number().int().min(0).max(65535);
 export const positiveInt = z.coerce.number().int().min(1);
 export const nonNegativeInt = z.coerce.number().int().min(0);
-export const flagSchema = z.preprocess((value) => value === true || value === 'true' || value === '1', z.boolean());
+export const flagSchema = z.preprocess(
+  (value) => value === true || value === 'true' || value === '1',
+  z.boolean(),
+);
 
 /** The protocol listener's limits, shared by the server and the proxy. */
 export const listenerSchema = z.object({
@@ -29,17 +32,66 @@ export interface OptionSpec {
 }
 
 /** Options of the protocol listener; `prefix` names the environment variables (SEMICACHE_SERVER_...). */
-export function listenerOptions(prefix: string, defaults: { port: number; adminPort: number }): OptionSpec[] {
+export function listenerOptions(
+  prefix: string,
+  defaults: { port: number; adminPort: number },
+): OptionSpec[] {
   return [
-    { flags: '--host <host>', description: 'address to bind (protocol and admin)', env: `${prefix}_HOST`, default: '127.0.0.1' },
-    { flags: '--port <port>', description: 'protocol TCP port (0: any free port)', env: `${prefix}_PORT`, default: String(defaults.port) },
-    { flags: '--admin-port <port>', description: 'admin HTTP port (0: any free port)', env: `${prefix}_ADMIN_PORT`, default: String(defaults.adminPort) },
-    { flags: '--max-message-length <bytes>', description: 'longest message; longer ones get TOO_LONG', env: `${prefix}_MAX_MESSAGE_LENGTH`, default: String(64 * 1024) },
-    { flags: '--bare-message-delay-ms <ms>', description: 'pause after which a message ending in ";" without a line terminator is answered', env: `${prefix}_BARE_MESSAGE_DELAY_MS`, default: '50' },
-    { flags: '--partial-message-timeout-ms <ms>', description: 'pause after which any other unterminated input is taken as a message', env: `${prefix}_PARTIAL_MESSAGE_TIMEOUT_MS`, default: '5000' },
-    { flags: '--idle-timeout-ms <ms>', description: 'close a connection silent for this long (0: never)', env: `${prefix}_IDLE_TIMEOUT_MS`, default: '300000' },
-    { flags: '--max-connections <n>', description: 'connections beyond this get a BUSY error and are closed', env: `${prefix}_MAX_CONNECTIONS`, default: '10000' },
-    { flags: '--max-pending-replies <n>', description: 'unanswered requests per connection before reading from it pauses', env: `${prefix}_MAX_PENDING_REPLIES`, default: '1024' },
+    {
+      flags: '--host <host>',
+      description: 'address to bind (protocol and admin)',
+      env: `${prefix}_HOST`,
+      default: '127.0.0.1',
+    },
+    {
+      flags: '--port <port>',
+      description: 'protocol TCP port (0: any free port)',
+      env: `${prefix}_PORT`,
+      default: String(defaults.port),
+    },
+    {
+      flags: '--admin-port <port>',
+      description: 'admin HTTP port (0: any free port)',
+      env: `${prefix}_ADMIN_PORT`,
+      default: String(defaults.adminPort),
+    },
+    {
+      flags: '--max-message-length <bytes>',
+      description: 'longest message; longer ones get TOO_LONG',
+      env: `${prefix}_MAX_MESSAGE_LENGTH`,
+      default: String(64 * 1024),
+    },
+    {
+      flags: '--bare-message-delay-ms <ms>',
+      description:
+        'pause after which a message ending in ";" without a line terminator is answered',
+      env: `${prefix}_BARE_MESSAGE_DELAY_MS`,
+      default: '50',
+    },
+    {
+      flags: '--partial-message-timeout-ms <ms>',
+      description: 'pause after which any other unterminated input is taken as a message',
+      env: `${prefix}_PARTIAL_MESSAGE_TIMEOUT_MS`,
+      default: '5000',
+    },
+    {
+      flags: '--idle-timeout-ms <ms>',
+      description: 'close a connection silent for this long (0: never)',
+      env: `${prefix}_IDLE_TIMEOUT_MS`,
+      default: '300000',
+    },
+    {
+      flags: '--max-connections <n>',
+      description: 'connections beyond this get a BUSY error and are closed',
+      env: `${prefix}_MAX_CONNECTIONS`,
+      default: '10000',
+    },
+    {
+      flags: '--max-pending-replies <n>',
+      description: 'unanswered requests per connection before reading from it pauses',
+      env: `${prefix}_MAX_PENDING_REPLIES`,
+      default: '1024',
+    },
   ];
 }
 

@@ -49,7 +49,9 @@ export class ProtocolConnection {
       const socket = connect({ host, port });
       const timer = setTimeout(() => {
         socket.destroy();
-        reject(new ConnectionClosedError(`no connection to ${host}:${port} within ${timeoutMs} ms`));
+        reject(
+          new ConnectionClosedError(`no connection to ${host}:${port} within ${timeoutMs} ms`),
+        );
       }, timeoutMs);
       socket.once('error', (error) => {
         clearTimeout(timer);
@@ -91,7 +93,8 @@ export class ProtocolConnection {
   sendBatch(messages: readonly string[]): Promise<string[]> {
     if (this.closedError !== undefined) return Promise.reject(this.closedError);
     const replies = messages.map(
-      (): Promise<string> => new Promise((resolve, reject) => this.waiters.push({ resolve, reject })),
+      (): Promise<string> =>
+        new Promise((resolve, reject) => this.waiters.push({ resolve, reject })),
     );
     this.socket.write(messages.join('\n') + '\n');
     return Promise.all(replies);

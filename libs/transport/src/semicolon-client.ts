@@ -105,7 +105,11 @@ export class SemicolonClient extends ClientProxy<Record<never, never>, UpstreamS
     const started = performance.now();
     if (connection === undefined) {
       this.observer.requestCompleted(request.op, 'unavailable', 0);
-      throw new UpstreamError('UPSTREAM_UNAVAILABLE', `upstream ${this.target} is unreachable`, false);
+      throw new UpstreamError(
+        'UPSTREAM_UNAVAILABLE',
+        `upstream ${this.target} is unreachable`,
+        false,
+      );
     }
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -118,7 +122,8 @@ export class SemicolonClient extends ClientProxy<Record<never, never>, UpstreamS
         this.observer.requestCompleted(request.op, 'error', elapsed(started));
         throw new ProtocolError(reply.code, reply.message);
       }
-      if (reply.op !== request.op) this.invalidReply(connection, `${reply.op} reply to ${request.op}`);
+      if (reply.op !== request.op)
+        this.invalidReply(connection, `${reply.op} reply to ${request.op}`);
       this.observer.requestCompleted(request.op, 'ok', elapsed(started));
       return reply as ReplyFor[R['op']];
     } catch (error) {
@@ -126,7 +131,8 @@ export class SemicolonClient extends ClientProxy<Record<never, never>, UpstreamS
       if (error instanceof UpstreamTimeout) {
         this.observer.requestCompleted(request.op, 'timeout', elapsed(started));
         // Nothing at all heard for a whole timeout: the connection is dead, not slow.
-        if (Date.now() - connection.lastReplyTime >= this.options.requestTimeoutMs) connection.close();
+        if (Date.now() - connection.lastReplyTime >= this.options.requestTimeoutMs)
+          connection.close();
         throw new UpstreamError(
           'UPSTREAM_TIMEOUT',
           `upstream ${this.target} did not answer within ${this.options.requestTimeoutMs} ms`,
@@ -168,7 +174,11 @@ export class SemicolonClient extends ClientProxy<Record<never, never>, UpstreamS
   private invalidReply(connection: ProtocolConnection, why: string): never {
     // Replies are matched by position: after a bad one, later ones cannot be trusted.
     connection.close();
-    throw new UpstreamError('UPSTREAM_UNAVAILABLE', `upstream ${this.target} sent an invalid reply: ${why}`, true);
+    throw new UpstreamError(
+      'UPSTREAM_UNAVAILABLE',
+      `upstream ${this.target} sent an invalid reply: ${why}`,
+      true,
+    );
   }
 
   private async attempt(): Promise<void> {

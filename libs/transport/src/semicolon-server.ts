@@ -108,7 +108,10 @@ export class SemicolonServer extends Server implements CustomTransportStrategy {
 
   private accept(socket: Socket): void {
     if (this.connections.size >= this.options.maxConnections) {
-      const busy = new ProtocolError('BUSY', `too many connections (${this.options.maxConnections})`);
+      const busy = new ProtocolError(
+        'BUSY',
+        `too many connections (${this.options.maxConnections})`,
+      );
       this.observer.errorReplied(busy.code);
       socket.on('error', () => socket.destroy());
       socket.end(replyText(busy) + '\n', () => socket.destroy());
@@ -137,7 +140,8 @@ export class SemicolonServer extends Server implements CustomTransportStrategy {
       const request = parseRequest(frame.text, this.options.parse);
       op = request.op;
       const handler = this.handlers.get(op);
-      if (handler === undefined) throw new ProtocolError('UNKNOWN_OP', `OP ${op} is not served here`);
+      if (handler === undefined)
+        throw new ProtocolError('UNKNOWN_OP', `OP ${op} is not served here`);
       return this.invoke(handler, request, context).then(
         (reply) => this.succeeded(op, reply, started),
         (error: unknown) => this.failed(op, error, started),
@@ -147,7 +151,11 @@ export class SemicolonServer extends Server implements CustomTransportStrategy {
     }
   }
 
-  private async invoke(handler: MessageHandler, request: unknown, context: SemicolonContext): Promise<Reply> {
+  private async invoke(
+    handler: MessageHandler,
+    request: unknown,
+    context: SemicolonContext,
+  ): Promise<Reply> {
     const result: unknown = await handler(request, context);
     return (isObservable(result) ? await lastValueFrom(result) : result) as Reply;
   }
@@ -161,7 +169,8 @@ export class SemicolonServer extends Server implements CustomTransportStrategy {
   private failed(op: string, error: unknown, started: number): string {
     const protocolError =
       error instanceof ProtocolError ? error : new ProtocolError('INTERNAL', 'internal error');
-    if (protocolError !== error) this.log.error(`${op} failed`, error instanceof Error ? error.stack : String(error));
+    if (protocolError !== error)
+      this.log.error(`${op} failed`, error instanceof Error ? error.stack : String(error));
     const code: ErrorCode = protocolError.code;
     this.observer.requestCompleted(op, 'error', elapsed(started));
     this.observer.errorReplied(code);

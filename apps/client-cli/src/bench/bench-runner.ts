@@ -38,10 +38,15 @@ export interface Progress {
  * batch), until the duration or the request budget runs out. Latency is per request, from the
  * batch's write to the reply.
  */
-export async function runBench(options: BenchOptions, onProgress?: (progress: Progress) => void): Promise<BenchResult> {
+export async function runBench(
+  options: BenchOptions,
+  onProgress?: (progress: Progress) => void,
+): Promise<BenchResult> {
   const histogram = createHistogram();
   const connections = await Promise.all(
-    Array.from({ length: options.connections }, () => ProtocolConnection.open(options.host, options.port, options.timeoutMs)),
+    Array.from({ length: options.connections }, () =>
+      ProtocolConnection.open(options.host, options.port, options.timeoutMs),
+    ),
   );
   let sent = 0;
   let completed = 0;
@@ -50,12 +55,24 @@ export async function runBench(options: BenchOptions, onProgress?: (progress: Pr
   const deadline = Date.now() + options.durationSeconds * 1000;
   const budget = options.requests ?? Number.POSITIVE_INFINITY;
   const progressTimer = onProgress
-    ? setInterval(() => onProgress({ elapsedSeconds: Number(process.hrtime.bigint() - started) / 1e9, requests: completed, errors }), 1000)
+    ? setInterval(
+        () =>
+          onProgress({
+            elapsedSeconds: Number(process.hrtime.bigint() - started) / 1e9,
+            requests: completed,
+            errors,
+          }),
+        1000,
+      )
     : undefined;
 
   const worker = async (connection: ProtocolConnection, index: number) => {
     const random = seededRandom(options.seed + index);
-    const next = messageMaker(options.mix, keyPicker(options.distribution, options.keys, options.skew, random), random);
+    const next = messageMaker(
+      options.mix,
+      keyPicker(options.distribution, options.keys, options.skew, random),
+      random,
+    );
     const batch = new Array<string>(options.pipeline);
     while (Date.now() < deadline && sent < budget) {
       const size = Math.min(options.pipeline, budget - sent);

@@ -24,7 +24,8 @@ interface HitFigures {
 function positive(name: string) {
   return (value: string): number => {
     const number = Number(value);
-    if (!(number > 0) || !Number.isFinite(number)) throw new InvalidArgumentError(`${name} must be a positive number`);
+    if (!(number > 0) || !Number.isFinite(number))
+      throw new InvalidArgumentError(`${name} must be a positive number`);
     return number;
   };
 }
@@ -54,19 +55,52 @@ export function renderBench(result: BenchResult, hitRatio: number | null): strin
 }
 
 /** `semicache bench`: load in the spirit of redis-benchmark / memtier_benchmark. */
-export function addBenchCommand(program: Command, options: () => GlobalOptions, output: Output): void {
+export function addBenchCommand(
+  program: Command,
+  options: () => GlobalOptions,
+  output: Output,
+): void {
   program
     .command('bench')
     .description('measure throughput and latency against the proxy (or a server with --port)')
-    .addOption(new Option('-c, --connections <n>', 'connections').default(50).argParser(positive('--connections')))
-    .addOption(new Option('-P, --pipeline <n>', 'requests in flight per connection').default(1).argParser(positive('--pipeline')))
-    .addOption(new Option('-d, --duration <seconds>', 'how long to run').default(10).argParser(positive('--duration')))
-    .addOption(new Option('-n, --requests <n>', 'stop after this many requests (before the duration if sooner)').argParser(positive('--requests')))
+    .addOption(
+      new Option('-c, --connections <n>', 'connections')
+        .default(50)
+        .argParser(positive('--connections')),
+    )
+    .addOption(
+      new Option('-P, --pipeline <n>', 'requests in flight per connection')
+        .default(1)
+        .argParser(positive('--pipeline')),
+    )
+    .addOption(
+      new Option('-d, --duration <seconds>', 'how long to run')
+        .default(10)
+        .argParser(positive('--duration')),
+    )
+    .addOption(
+      new Option(
+        '-n, --requests <n>',
+        'stop after this many requests (before the duration if sooner)',
+      ).argParser(positive('--requests')),
+    )
     .option('--mix <weights>', 'operation mix, e.g. get=80,put=15,add=5', 'get=100')
-    .addOption(new Option('--keys <n>', 'key space: indices 0..n-1').default(10).argParser(positive('--keys')))
-    .addOption(new Option('--distribution <kind>', 'how keys are drawn').choices(['uniform', 'zipf', 'sequential']).default('uniform'))
+    .addOption(
+      new Option('--keys <n>', 'key space: indices 0..n-1')
+        .default(10)
+        .argParser(positive('--keys')),
+    )
+    .addOption(
+      new Option('--distribution <kind>', 'how keys are drawn')
+        .choices(['uniform', 'zipf', 'sequential'])
+        .default('uniform'),
+    )
     .addOption(new Option('--skew <s>', 'zipf skew').default(0.99).argParser(positive('--skew')))
-    .addOption(new Option('--seed <n>', 'random seed, for repeatable runs').default(1).argParser(positive('--seed')))
+    .addOption(
+      new Option('--seed <n>', 'random seed, for repeatable runs')
+        .default(1)
+        .argParser(positive('--seed')),
+    )
     .action(async (flags: BenchFlags) => {
       const global = options();
       let mix;
@@ -117,7 +151,10 @@ export function addBenchCommand(program: Command, options: () => GlobalOptions, 
         const lookups = hits + after.misses - before.misses;
         hitRatio = lookups > 0 ? hits / lookups : null;
       }
-      output.out(global.json ? JSON.stringify({ ...result, hitRatio }) : renderBench(result, hitRatio));
-      if (result.errors > 0) throw new CliError(`${result.errors} request(s) got an error reply`, EXIT.errorReply);
+      output.out(
+        global.json ? JSON.stringify({ ...result, hitRatio }) : renderBench(result, hitRatio),
+      );
+      if (result.errors > 0)
+        throw new CliError(`${result.errors} request(s) got an error reply`, EXIT.errorReply);
     });
 }

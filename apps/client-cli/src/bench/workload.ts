@@ -22,7 +22,12 @@ export function parseMix(text: string): Mix {
 }
 
 /** Draws keys from 0..keys-1. */
-export function keyPicker(distribution: Distribution, keys: number, skew: number, random: () => number): () => number {
+export function keyPicker(
+  distribution: Distribution,
+  keys: number,
+  skew: number,
+  random: () => number,
+): () => number {
   switch (distribution) {
     case 'uniform':
       return () => Math.floor(random() * keys);

@@ -7,7 +7,11 @@ import { CacheService } from './cache.service';
 
 /** An upstream whose replies the test releases one by one, in any order. */
 class ScriptedUpstream {
-  readonly sent: { request: Request; resolve: (reply: Reply) => void; reject: (error: Error) => void }[] = [];
+  readonly sent: {
+    request: Request;
+    resolve: (reply: Reply) => void;
+    reject: (error: Error) => void;
+  }[] = [];
 
   request(request: Request): Promise<Reply> {
     return new Promise((resolve, reject) => this.sent.push({ request, resolve, reject }));
@@ -22,13 +26,18 @@ class ScriptedUpstream {
 function setup(capacity = 5, eviction: 'fifo' | 'lru' = 'fifo') {
   const upstream = new ScriptedUpstream();
   const config = { capacity, eviction } as ProxyConfig;
-  const service = new CacheService(config, upstream as unknown as SemicolonClient, new CacheMetrics(new Registry()));
+  const service = new CacheService(
+    config,
+    upstream as unknown as SemicolonClient,
+    new CacheMetrics(new Registry()),
+  );
   return { upstream, service };
 }
 
 const get = (indices: number[], values: bigint[]): Reply => ({ op: 'GET', indices, values });
 const put = (indices: number[], values: bigint[]): Reply => ({ op: 'PUT', indices, values });
-const cached = (service: CacheService) => service.cache.entries().map((entry) => [entry.index, entry.value]);
+const cached = (service: CacheService) =>
+  service.cache.entries().map((entry) => [entry.index, entry.value]);
 
 describe('CacheService', () => {
   it('answers hits from the cache without asking the server, and fetches all misses in one request', async () => {
@@ -39,7 +48,11 @@ describe('CacheService', () => {
     await expect(first).resolves.toStrictEqual(get([1, 2, 1], [10n, 20n, 10n]));
 
     expect(service.get({ op: 'GET', indices: [2, 1] })).toStrictEqual(get([2, 1], [20n, 10n]));
-    expect(service.add({ op: 'ADD', indices: [1, 2] })).toStrictEqual({ op: 'ADD', indices: [1, 2], sum: 30n });
+    expect(service.add({ op: 'ADD', indices: [1, 2] })).toStrictEqual({
+      op: 'ADD',
+      indices: [1, 2],
+      sum: 30n,
+    });
     expect(upstream.sent).toHaveLength(1);
   });
 
@@ -58,7 +71,10 @@ describe('CacheService', () => {
 
   it('reads an index with a write in flight from the server, behind that write, and caches neither', async () => {
     const { upstream, service } = setup();
-    await Promise.all([service.get({ op: 'GET', indices: [1] }), upstream.at(0).resolve(get([1], [0n]))]);
+    await Promise.all([
+      service.get({ op: 'GET', indices: [1] }),
+      upstream.at(0).resolve(get([1], [0n])),
+    ]);
     const write = service.put({ op: 'PUT', indices: [1], values: [5n] });
     const read = service.get({ op: 'GET', indices: [1] });
     expect(upstream.sent.map((s) => s.request.op)).toStrictEqual(['GET', 'PUT', 'GET']);
@@ -84,7 +100,10 @@ describe('CacheService', () => {
 
   it('keeps the cache when a PUT is refused by the server or was never sent', async () => {
     const { upstream, service } = setup();
-    await Promise.all([service.get({ op: 'GET', indices: [1] }), upstream.at(0).resolve(get([1], [4n]))]);
+    await Promise.all([
+      service.get({ op: 'GET', indices: [1] }),
+      upstream.at(0).resolve(get([1], [4n])),
+    ]);
 
     const refused = service.put({ op: 'PUT', indices: [1], values: [5n] });
     upstream.at(1).reject(new ProtocolError('BAD_INDEX', 'index 1 is outside 0..0'));
@@ -99,7 +118,10 @@ describe('CacheService', () => {
 
   it('drops the entries of a PUT or CLR whose outcome is unknown (sent, no answer)', async () => {
     const { upstream, service } = setup();
-    await Promise.all([service.get({ op: 'GET', indices: [1, 2] }), upstream.at(0).resolve(get([1, 2], [4n, 8n]))]);
+    await Promise.all([
+      service.get({ op: 'GET', indices: [1, 2] }),
+      upstream.at(0).resolve(get([1, 2], [4n, 8n])),
+    ]);
 
     const timedOut = service.put({ op: 'PUT', indices: [1], values: [5n] });
     upstream.at(1).reject(new UpstreamError('UPSTREAM_TIMEOUT', 'slow', true));

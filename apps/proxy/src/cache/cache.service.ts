@@ -58,7 +58,11 @@ export class CacheService {
   add(request: AddRequest): AddReply | Promise<AddReply> {
     const values = this.lookup(request.indices);
     if (values instanceof Promise) {
-      return values.then((found) => ({ op: 'ADD', indices: request.indices, sum: sumInt64(found) }));
+      return values.then((found) => ({
+        op: 'ADD',
+        indices: request.indices,
+        sum: sumInt64(found),
+      }));
     }
     return { op: 'ADD', indices: request.indices, sum: sumInt64(values) };
   }
@@ -145,9 +149,7 @@ export class CacheService {
 
   private unchangedSince(index: number, time: number): boolean {
     return (
-      !this.writing(index) &&
-      this.lastClearAt <= time &&
-      (this.lastWriteAt.get(index) ?? 0) <= time
+      !this.writing(index) && this.lastClearAt <= time && (this.lastWriteAt.get(index) ?? 0) <= time
     );
   }
 

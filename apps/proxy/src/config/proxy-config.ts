@@ -1,4 +1,10 @@
-import { hostPortSchema, listenerOptions, listenerSchema, parseConfig, positiveInt } from '@semicache/runtime';
+import {
+  hostPortSchema,
+  listenerOptions,
+  listenerSchema,
+  parseConfig,
+  positiveInt,
+} from '@semicache/runtime';
 import { z } from 'zod';
 import { EVICTION_POLICIES } from '../cache/eviction-policy';
 
@@ -24,13 +30,49 @@ export function loadProxyConfig(argv: readonly string[] = process.argv): ProxyCo
     'The semicache proxy: caches part of the server table and serves the semicolon protocol.',
     [
       ...listenerOptions(PREFIX, { port: 6001, adminPort: 9001 }),
-      { flags: '--upstream <host:port>', description: 'the server to cache', env: `${PREFIX}_UPSTREAM`, default: '127.0.0.1:6002' },
-      { flags: '--capacity <n>', description: 'entries the cache holds (half the default table)', env: `${PREFIX}_CAPACITY`, default: '5' },
-      { flags: '--eviction <policy>', description: 'which entry a full cache drops: fifo (the oldest stored) or lru (the least recently used)', env: `${PREFIX}_EVICTION`, default: 'fifo' },
-      { flags: '--upstream-timeout-ms <ms>', description: 'an upstream request with no reply after this fails with UPSTREAM_TIMEOUT', env: `${PREFIX}_UPSTREAM_TIMEOUT_MS`, default: '2000' },
-      { flags: '--upstream-connect-timeout-ms <ms>', description: 'give up one connection attempt to the server after this', env: `${PREFIX}_UPSTREAM_CONNECT_TIMEOUT_MS`, default: '1000' },
-      { flags: '--reconnect-min-ms <ms>', description: 'first pause before reconnecting to the server (doubles each failure)', env: `${PREFIX}_RECONNECT_MIN_MS`, default: '50' },
-      { flags: '--reconnect-max-ms <ms>', description: 'longest pause between reconnection attempts', env: `${PREFIX}_RECONNECT_MAX_MS`, default: '2000' },
+      {
+        flags: '--upstream <host:port>',
+        description: 'the server to cache',
+        env: `${PREFIX}_UPSTREAM`,
+        default: '127.0.0.1:6002',
+      },
+      {
+        flags: '--capacity <n>',
+        description: 'entries the cache holds (half the default table)',
+        env: `${PREFIX}_CAPACITY`,
+        default: '5',
+      },
+      {
+        flags: '--eviction <policy>',
+        description:
+          'which entry a full cache drops: fifo (the oldest stored) or lru (the least recently used)',
+        env: `${PREFIX}_EVICTION`,
+        default: 'fifo',
+      },
+      {
+        flags: '--upstream-timeout-ms <ms>',
+        description: 'an upstream request with no reply after this fails with UPSTREAM_TIMEOUT',
+        env: `${PREFIX}_UPSTREAM_TIMEOUT_MS`,
+        default: '2000',
+      },
+      {
+        flags: '--upstream-connect-timeout-ms <ms>',
+        description: 'give up one connection attempt to the server after this',
+        env: `${PREFIX}_UPSTREAM_CONNECT_TIMEOUT_MS`,
+        default: '1000',
+      },
+      {
+        flags: '--reconnect-min-ms <ms>',
+        description: 'first pause before reconnecting to the server (doubles each failure)',
+        env: `${PREFIX}_RECONNECT_MIN_MS`,
+        default: '50',
+      },
+      {
+        flags: '--reconnect-max-ms <ms>',
+        description: 'longest pause between reconnection attempts',
+        env: `${PREFIX}_RECONNECT_MAX_MS`,
+        default: '2000',
+      },
     ],
     proxyConfigSchema,
     argv,

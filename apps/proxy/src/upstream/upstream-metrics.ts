@@ -1,6 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LATENCY_BUCKETS, METRICS_REGISTRY } from '@semicache/runtime';
-import { UPSTREAM_OUTCOMES, type UpstreamObserver, type UpstreamOutcome } from '@semicache/transport';
+import {
+  UPSTREAM_OUTCOMES,
+  type UpstreamObserver,
+  type UpstreamOutcome,
+} from '@semicache/transport';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 @Injectable()

@@ -19,9 +19,23 @@ export function loadServerConfig(argv: readonly string[] = process.argv): Server
     'The semicache server: holds the whole table and serves the semicolon protocol.',
     [
       ...listenerOptions(PREFIX, { port: 6002, adminPort: 9002 }),
-      { flags: '--size <n>', description: 'entries in the table', env: `${PREFIX}_SIZE`, default: '10' },
-      { flags: '--data-dir <dir>', description: 'where the table is kept on disk', env: `${PREFIX}_DATA_DIR`, default: './data' },
-      { flags: '--in-memory', description: 'keep the table in memory only (nothing survives a restart)', env: `${PREFIX}_IN_MEMORY` },
+      {
+        flags: '--size <n>',
+        description: 'entries in the table',
+        env: `${PREFIX}_SIZE`,
+        default: '10',
+      },
+      {
+        flags: '--data-dir <dir>',
+        description: 'where the table is kept on disk',
+        env: `${PREFIX}_DATA_DIR`,
+        default: './data',
+      },
+      {
+        flags: '--in-memory',
+        description: 'keep the table in memory only (nothing survives a restart)',
+        env: `${PREFIX}_IN_MEMORY`,
+      },
     ],
     serverConfigSchema,
     argv,

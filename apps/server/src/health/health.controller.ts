@@ -11,7 +11,11 @@ export class HealthController {
     const failure = this.table.failure;
     const body = {
       status: failure === undefined ? 'ok' : 'failing',
-      table: { size: this.table.size, writable: failure === undefined, ...(failure ? { failure } : {}) },
+      table: {
+        size: this.table.size,
+        writable: failure === undefined,
+        ...(failure ? { failure } : {}),
+      },
     };
     if (failure !== undefined) throw new ServiceUnavailableException(body);
     return body;

@@ -51,11 +51,18 @@ export class FileTableStore implements TableStore {
     private log: FileHandle,
   ) {}
 
-  static async open(dir: string, size: number, warn: (message: string) => void): Promise<FileTableStore> {
+  static async open(
+    dir: string,
+    size: number,
+    warn: (message: string) => void,
+  ): Promise<FileTableStore> {
     await mkdir(dir, { recursive: true });
     const values = await readSnapshot(dir, size);
     const dropped = await replayLog(dir, values);
-    if (dropped > 0) warn(`dropped ${dropped} byte(s) of an unfinished write at the end of ${join(dir, LOG)} (it was never acknowledged)`);
+    if (dropped > 0)
+      warn(
+        `dropped ${dropped} byte(s) of an unfinished write at the end of ${join(dir, LOG)} (it was never acknowledged)`,
+      );
     await writeSnapshot(dir, values);
     // Append mode: every write lands at the end, also after compaction truncates the log.
     const log = await open(join(dir, LOG), 'a');
@@ -106,7 +113,8 @@ export class FileTableStore implements TableStore {
       } catch (error) {
         // After a failed write the log's tail is unknown: take no more writes.
         this.failure ??= (error as Error).message;
-        for (const pending of batch) pending.reject(new Error(`the table cannot be written: ${this.failure}`));
+        for (const pending of batch)
+          pending.reject(new Error(`the table cannot be written: ${this.failure}`));
       }
     }
     this.writing = false;
@@ -135,14 +143,20 @@ async function readSnapshot(dir: string, size: number): Promise<BigInt64Array> {
   const values = new BigInt64Array(size);
   if (text === undefined) return values;
   const damaged = (why: string) =>
-    new DataDirectoryError(`${path} is damaged (${why}); refusing to start. Restore it or move it away to start from an empty table.`);
+    new DataDirectoryError(
+      `${path} is damaged (${why}); refusing to start. Restore it or move it away to start from an empty table.`,
+    );
   let parsed: { format?: unknown; size?: unknown; values?: unknown; crc?: unknown };
   try {
     parsed = JSON.parse(text) as typeof parsed;
   } catch {
     throw damaged('not valid JSON');
   }
-  if (parsed.format !== SNAPSHOT_FORMAT || !Array.isArray(parsed.values) || typeof parsed.size !== 'number') {
+  if (
+    parsed.format !== SNAPSHOT_FORMAT ||
+    !Array.isArray(parsed.values) ||
+    typeof parsed.size !== 'number'
+  ) {
     throw damaged('not a semicache table snapshot');
   }
   if (parsed.crc !== checksum(JSON.stringify(parsed.values))) throw damaged('checksum mismatch');
@@ -167,7 +181,9 @@ async function replayLog(dir: string, values: BigInt64Array): Promise<number> {
   lines.pop();
   lines.forEach((line, number) => {
     const damaged = (why: string) =>
-      new DataDirectoryError(`${path} line ${number + 1} is damaged (${why}); refusing to start. Restore it or move it away.`);
+      new DataDirectoryError(
+        `${path} line ${number + 1} is damaged (${why}); refusing to start. Restore it or move it away.`,
+      );
     const space = line.indexOf(' ');
     const payload = line.slice(space + 1);
     if (space !== 8 || line.slice(0, 8) !== checksum(payload)) throw damaged('checksum mismatch');

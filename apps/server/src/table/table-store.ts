@@ -14,7 +14,11 @@ export interface TableStore {
 
 export const TABLE_STORE = Symbol('TABLE_STORE');
 
-export function applyPut(target: BigInt64Array, indices: readonly number[], values: readonly bigint[]): void {
+export function applyPut(
+  target: BigInt64Array,
+  indices: readonly number[],
+  values: readonly bigint[],
+): void {
   for (let i = 0; i < indices.length; i++) target[indices[i]] = values[i];
 }
 
