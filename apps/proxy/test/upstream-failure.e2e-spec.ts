@@ -153,14 +153,13 @@ describe('the server is killed under the proxy, then comes back on the same port
     expect(sampleValue(samples, 'semicache_upstream_up')).toBe(1);
     expect(sampleValue(samples, 'semicache_upstream_connects_total')).toBe(2);
     // Everything that needed the server while it was down, and nothing else, failed as unavailable:
-    // GET 7, GET 1,7, ADD 7,1 (an upstream GET) and the 48 concurrent GETs of 5; PUT 8; CLR.
+    // GET 7, GET 1,7, ADD 7,1 (an upstream GET each) and the 48 concurrent GETs of 5, which the
+    // proxy gathers into one upstream GET per turn of its event loop (so 1 to 48 of them); PUT 8; CLR.
     const unavailable = (op: string) =>
       sampleValue(samples, 'semicache_upstream_requests_total', { op, outcome: 'unavailable' });
-    expect({ GET: unavailable('GET'), PUT: unavailable('PUT'), CLR: unavailable('CLR') }).toEqual({
-      GET: 51,
-      PUT: 1,
-      CLR: 1,
-    });
+    expect({ PUT: unavailable('PUT'), CLR: unavailable('CLR') }).toEqual({ PUT: 1, CLR: 1 });
+    expect(unavailable('GET')).toBeGreaterThanOrEqual(3 + 1);
+    expect(unavailable('GET')).toBeLessThanOrEqual(3 + 48);
   });
 });
 

@@ -1,4 +1,4 @@
-import { ProtocolError, type Reply, type Request } from '@semicache/protocol';
+import { type GetReply, ProtocolError, type Reply, type Request } from '@semicache/protocol';
 import { type SemicolonClient, UpstreamError } from '@semicache/transport';
 import { Registry } from 'prom-client';
 import type { ProxyConfig } from '../config/proxy-config';
@@ -34,8 +34,19 @@ function setup(capacity = 5, eviction: 'fifo' | 'lru' = 'fifo') {
   return { upstream, service };
 }
 
-const get = (indices: number[], values: bigint[]): Reply => ({ op: 'GET', indices, values });
+/** Lets the FetchBatcher send what it gathered in this turn (it flushes with setImmediate). */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+const get = (indices: number[], values: bigint[]): GetReply => ({ op: 'GET', indices, values });
 const put = (indices: number[], values: bigint[]): Reply => ({ op: 'PUT', indices, values });
+/** Fills the cache through a GET that the (first) upstream request answers with `reply`. */
+async function warm(service: CacheService, upstream: ScriptedUpstream, reply: GetReply) {
+  const read = service.get({ op: 'GET', indices: [...reply.indices] });
+  await nextTurn();
+  upstream.at(upstream.sent.length - 1).resolve(reply);
+  await read;
+}
+
 const cached = (service: CacheService) =>
   service.cache.entries().map((entry) => [entry.index, entry.value]);
 
@@ -43,6 +54,7 @@ describe('CacheService', () => {
   it('answers hits from the cache without asking the server, and fetches all misses in one request', async () => {
     const { upstream, service } = setup();
     const first = service.get({ op: 'GET', indices: [1, 2, 1] });
+    await nextTurn();
     expect(upstream.sent.map((s) => s.request)).toStrictEqual([{ op: 'GET', indices: [1, 2] }]);
     upstream.at(0).resolve(get([1, 2], [10n, 20n]));
     await expect(first).resolves.toStrictEqual(get([1, 2, 1], [10n, 20n, 10n]));
@@ -59,6 +71,7 @@ describe('CacheService', () => {
   it('does not cache a slow miss that raced a PUT acknowledged before it', async () => {
     const { upstream, service } = setup();
     const slowRead = service.get({ op: 'GET', indices: [1] });
+    await nextTurn();
     const write = service.put({ op: 'PUT', indices: [1], values: [5n] });
     upstream.at(1).resolve(put([1], [5n]));
     await write;
@@ -71,12 +84,10 @@ describe('CacheService', () => {
 
   it('reads an index with a write in flight from the server, behind that write, and caches neither', async () => {
     const { upstream, service } = setup();
-    await Promise.all([
-      service.get({ op: 'GET', indices: [1] }),
-      upstream.at(0).resolve(get([1], [0n])),
-    ]);
+    await warm(service, upstream, get([1], [0n]));
     const write = service.put({ op: 'PUT', indices: [1], values: [5n] });
     const read = service.get({ op: 'GET', indices: [1] });
+    await nextTurn();
     expect(upstream.sent.map((s) => s.request.op)).toStrictEqual(['GET', 'PUT', 'GET']);
     upstream.at(2).resolve(get([1], [5n]));
     await expect(read).resolves.toStrictEqual(get([1], [5n]));
@@ -90,6 +101,7 @@ describe('CacheService', () => {
   it('does not cache a miss that raced a CLR', async () => {
     const { upstream, service } = setup();
     const slowRead = service.get({ op: 'GET', indices: [3] });
+    await nextTurn();
     const clear = service.clear();
     upstream.at(1).resolve({ op: 'CLR' });
     await clear;
@@ -100,10 +112,7 @@ describe('CacheService', () => {
 
   it('keeps the cache when a PUT is refused by the server or was never sent', async () => {
     const { upstream, service } = setup();
-    await Promise.all([
-      service.get({ op: 'GET', indices: [1] }),
-      upstream.at(0).resolve(get([1], [4n])),
-    ]);
+    await warm(service, upstream, get([1], [4n]));
 
     const refused = service.put({ op: 'PUT', indices: [1], values: [5n] });
     upstream.at(1).reject(new ProtocolError('BAD_INDEX', 'index 1 is outside 0..0'));
@@ -118,10 +127,7 @@ describe('CacheService', () => {
 
   it('drops the entries of a PUT or CLR whose outcome is unknown (sent, no answer)', async () => {
     const { upstream, service } = setup();
-    await Promise.all([
-      service.get({ op: 'GET', indices: [1, 2] }),
-      upstream.at(0).resolve(get([1, 2], [4n, 8n])),
-    ]);
+    await warm(service, upstream, get([1, 2], [4n, 8n]));
 
     const timedOut = service.put({ op: 'PUT', indices: [1], values: [5n] });
     upstream.at(1).reject(new UpstreamError('UPSTREAM_TIMEOUT', 'slow', true));
@@ -143,6 +149,57 @@ describe('CacheService', () => {
     expect(cached(service)).toStrictEqual([
       [2, 2n],
       [3, 3n],
+    ]);
+  });
+
+  it('gathers the misses of one turn into one upstream GET, each index once', async () => {
+    const { upstream, service } = setup();
+    const reads = [
+      service.get({ op: 'GET', indices: [1, 2] }),
+      service.get({ op: 'GET', indices: [2, 3] }),
+      service.add({ op: 'ADD', indices: [3, 4] }),
+    ];
+    await nextTurn();
+    expect(upstream.sent.map((s) => s.request)).toStrictEqual([
+      { op: 'GET', indices: [1, 2, 3, 4] },
+    ]);
+    upstream.at(0).resolve(get([1, 2, 3, 4], [1n, 2n, 3n, 4n]));
+    await expect(Promise.all(reads)).resolves.toStrictEqual([
+      get([1, 2], [1n, 2n]),
+      get([2, 3], [2n, 3n]),
+      { op: 'ADD', indices: [3, 4], sum: 7n },
+    ]);
+  });
+
+  it('retries each request alone when the server refuses the gathered GET', async () => {
+    const { upstream, service } = setup();
+    const good = service.get({ op: 'GET', indices: [1] });
+    const bad = service.get({ op: 'GET', indices: [12] });
+    await nextTurn();
+    upstream.at(0).reject(new ProtocolError('BAD_INDEX', 'index 12 is outside 0..9'));
+    await nextTurn();
+    expect(upstream.sent.slice(1).map((s) => s.request)).toStrictEqual([
+      { op: 'GET', indices: [1] },
+      { op: 'GET', indices: [12] },
+    ]);
+    upstream.at(1).resolve(get([1], [10n]));
+    upstream.at(2).reject(new ProtocolError('BAD_INDEX', 'index 12 is outside 0..9'));
+    await expect(good).resolves.toStrictEqual(get([1], [10n]));
+    await expect(bad).rejects.toMatchObject({ code: 'BAD_INDEX' });
+  });
+
+  it('sends the gathered misses before a write, keeping the order the proxy received them in', async () => {
+    const { upstream, service } = setup();
+    void service.get({ op: 'GET', indices: [1] });
+    void service.put({ op: 'PUT', indices: [1], values: [5n] });
+    void service.get({ op: 'GET', indices: [2] });
+    void service.clear();
+    await nextTurn();
+    expect(upstream.sent.map((s) => s.request)).toStrictEqual([
+      { op: 'GET', indices: [1] },
+      { op: 'PUT', indices: [1], values: [5n] },
+      { op: 'GET', indices: [2] },
+      { op: 'CLR' },
     ]);
   });
 });

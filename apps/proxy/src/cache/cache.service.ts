@@ -14,6 +14,7 @@ import { PROXY_CONFIG, type ProxyConfig } from '../config/proxy-config';
 import { CacheMetrics } from './cache-metrics';
 import { EntryCache } from './entry-cache';
 import { createPolicy } from './eviction-policy';
+import { FetchBatcher } from './fetch-batcher';
 
 /** A write that reached the server but got no answer: the server may or may not have applied it. */
 function outcomeUnknown(error: unknown): boolean {
@@ -22,7 +23,8 @@ function outcomeUnknown(error: unknown): boolean {
 
 /**
  * The proxy's domain logic (SPEC §4), knowing nothing of sockets: reads are served from the
- * cache where they hit and fetched from the server in one request where they miss; writes go
+ * cache where they hit and fetched from the server in one request where they miss (one request
+ * for all the misses of a turn of the event loop, see FetchBatcher); writes go
  * through to the server first and reach the cache only once it acknowledged them.
  *
  * Consistency: a value fetched by a miss is stored only if no write (PUT or CLR) on its index
@@ -32,6 +34,7 @@ function outcomeUnknown(error: unknown): boolean {
 @Injectable()
 export class CacheService {
   readonly cache: EntryCache;
+  private readonly batcher = new FetchBatcher((indices, since) => this.fetch(indices, since));
   private clock = 0;
   private readonly lastWriteAt = new Map<number, number>();
   private readonly writesInFlight = new Map<number, number>();
@@ -69,6 +72,7 @@ export class CacheService {
 
   async put(request: PutRequest): Promise<PutReply> {
     this.beginWrite(request.indices);
+    this.batcher.flush();
     try {
       const reply = await this.upstream.request(request);
       const now = Date.now();
@@ -89,6 +93,7 @@ export class CacheService {
   async clear(): Promise<ClrReply> {
     this.clearsInFlight++;
     this.lastClearAt = ++this.clock;
+    this.batcher.flush();
     try {
       const reply = await this.upstream.request({ op: 'CLR' });
       this.cache.clear();
@@ -121,14 +126,14 @@ export class CacheService {
     if (missing === undefined) return values;
     const positions = missing;
     const wanted = [...new Set(positions.map((position) => indices[position]))];
-    return this.fetch(wanted).then((fetched) => {
+    return this.batcher.fetch(wanted, this.clock).then((fetched) => {
       for (const position of positions) values[position] = fetched.get(indices[position])!;
       return values;
     });
   }
 
-  private async fetch(indices: number[]): Promise<Map<number, bigint>> {
-    const startedAt = this.clock;
+  /** One upstream GET; each value is cached unless a write on its index moved since `startedAt`. */
+  private async fetch(indices: number[], startedAt: number): Promise<Map<number, bigint>> {
     const reply = await this.upstream.request({ op: 'GET', indices });
     const fetched = new Map<number, bigint>();
     const now = Date.now();
