@@ -43,7 +43,9 @@ export class RawClient {
       const socket = connect({ host: endpoint.host, port: endpoint.port });
       const timer = setTimeout(() => {
         socket.destroy();
-        reject(new Error(`no connection to ${endpoint.host}:${endpoint.port} within ${timeoutMs} ms`));
+        reject(
+          new Error(`no connection to ${endpoint.host}:${endpoint.port} within ${timeoutMs} ms`),
+        );
       }, timeoutMs);
       socket.once('error', (error) => {
         clearTimeout(timer);
@@ -94,10 +96,13 @@ export class RawClient {
     const deadline = Date.now() + timeoutMs;
     while (this.lines.length < count) {
       if (this.closedFlag) {
-        throw new Error(`connection closed after ${this.lines.length} of ${count} line(s); unterminated: ${JSON.stringify(this.buffer)}`);
+        throw new Error(
+          `connection closed after ${this.lines.length} of ${count} line(s); unterminated: ${JSON.stringify(this.buffer)}`,
+        );
       }
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`only ${this.lines.length} of ${count} line(s) within ${timeoutMs} ms`);
+      if (left <= 0)
+        throw new Error(`only ${this.lines.length} of ${count} line(s) within ${timeoutMs} ms`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.waiter = () => {
@@ -116,7 +121,9 @@ export class RawClient {
 
   /** Writes one message with a line feed and resolves with the next reply line. */
   async request(message: string | Buffer, timeoutMs = 10_000): Promise<string> {
-    this.write(typeof message === 'string' ? message + '\n' : Buffer.concat([message, Buffer.from('\n')]));
+    this.write(
+      typeof message === 'string' ? message + '\n' : Buffer.concat([message, Buffer.from('\n')]),
+    );
     return this.readLine(timeoutMs);
   }
 

@@ -41,7 +41,9 @@ describe('server operations (in memory, size 10, bare-message delay 20 ms)', () 
     expect(await client.send('OP=GET;IND=0,1,2,3,4,5,6,7,8,9;')).toBe(
       'OP=GET;IND=0,1,2,3,4,5,6,7,8,9;DATA=0,0,0,0,0,0,0,0,0,0;',
     );
-    expect(await client.send('OP=PUT;IND=0,3,9;DATA=-1,3,9;')).toBe('OP=PUT;IND=0,3,9;DATA=-1,3,9;');
+    expect(await client.send('OP=PUT;IND=0,3,9;DATA=-1,3,9;')).toBe(
+      'OP=PUT;IND=0,3,9;DATA=-1,3,9;',
+    );
     expect(await client.send('OP=CLR;')).toBe('OP=CLR;');
     expect(await client.send('OP=GET;IND=0,3,9;')).toBe('OP=GET;IND=0,3,9;DATA=0,0,0;');
     expect(await client.send('OP=ADD;IND=0,3,9;')).toBe('OP=ADD;IND=0,3,9;DATA=0;');
@@ -54,9 +56,9 @@ describe('server operations (in memory, size 10, bare-message delay 20 ms)', () 
   });
 
   it('stores and returns the whole signed 64-bit range exactly (no float rounding)', async () => {
-    expect(await client.send(`OP=PUT;IND=0,9,5;DATA=${INT64_MIN},${INT64_MAX},9007199254740993;`)).toBe(
-      `OP=PUT;IND=0,9,5;DATA=${INT64_MIN},${INT64_MAX},9007199254740993;`,
-    );
+    expect(
+      await client.send(`OP=PUT;IND=0,9,5;DATA=${INT64_MIN},${INT64_MAX},9007199254740993;`),
+    ).toBe(`OP=PUT;IND=0,9,5;DATA=${INT64_MIN},${INT64_MAX},9007199254740993;`);
     expect(await client.send('OP=GET;IND=9,0,5;')).toBe(
       `OP=GET;IND=9,0,5;DATA=${INT64_MAX},${INT64_MIN},9007199254740993;`,
     );

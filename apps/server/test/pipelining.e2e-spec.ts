@@ -2,7 +2,13 @@
 // the real server process.
 import { closeAllConnections, connectTo } from '../../../test/support/line-client';
 import { sampleValue, scrape } from '../../../test/support/metrics';
-import { type RunningApp, getJson, startApp, stopAll, waitFor } from '../../../test/support/processes';
+import {
+  type RunningApp,
+  getJson,
+  startApp,
+  stopAll,
+  waitFor,
+} from '../../../test/support/processes';
 import { RawClient, closeAllRawClients } from '../../../test/support/raw-client';
 import { makeTempDir, removeTempDirs } from '../../../test/support/temp-dirs';
 
@@ -22,7 +28,11 @@ afterAll(async () => {
  * with the reply each must get, computed from a model of the table: a reply out of order, lost
  * or duplicated cannot match.
  */
-function workload(count: number, size: number): { requests: string[]; replies: string[] } {
+function workload(
+  count: number,
+  size: number,
+  withErrors = false,
+): { requests: string[]; replies: string[] } {
   const table = new Array<bigint>(size).fill(0n);
   const requests: string[] = [];
   const replies: string[] = [];
@@ -40,12 +50,22 @@ function workload(count: number, size: number): { requests: string[]; replies: s
       requests.push(`OP=ADD;IND=${i},${j};`);
       replies.push(`OP=ADD;IND=${i},${j};DATA=${table[i] + table[j]};`);
     }
+    if (withErrors && k % 3 === 1) {
+      // Error replies are ready at once, the others may wait for the disk: order must hold.
+      requests.push(`OP=PUT;IND=${i},${size + 2};DATA=1,2;`);
+      replies.push(`OP=ERR;CODE=BAD_INDEX;MSG=index ${size + 2} is outside 0..${size - 1};`);
+    }
   }
   return { requests: requests.slice(0, count), replies: replies.slice(0, count) };
 }
 
-async function burst(server: RunningApp, count: number, size: number, terminator = '\n'): Promise<void> {
-  const { requests, replies } = workload(count, size);
+async function burst(
+  server: RunningApp,
+  count: number,
+  size: number,
+  { terminator = '\n', withErrors = false } = {},
+): Promise<void> {
+  const { requests, replies } = workload(count, size, withErrors);
   const raw = await RawClient.open(server.protocol);
   // One write of every message: the server sees them back to back in as few reads as the
   // kernel likes, and must answer each, in order.
@@ -80,7 +100,11 @@ describe('pipelining, in memory', () => {
   });
 
   it('answers 1,000 CRLF-terminated messages written in one burst completely and in order', async () => {
-    await burst(server, 1000, 10, '\r\n');
+    await burst(server, 1000, 10, { terminator: '\r\n' });
+  });
+
+  it('answers 1,000 messages mixing errors with good requests in one burst, in order', async () => {
+    await burst(server, 1000, 10, { withErrors: true });
   });
 
   it('answers 20,000 messages written in one burst (far more than a socket buffer) in order', async () => {
@@ -100,22 +124,30 @@ describe('pipelining with a data directory (replies wait for durable writes) and
   beforeAll(async () => {
     server = await startApp('server', ['--data-dir', makeTempDir(), '--max-pending-replies', '8']);
   });
-
-  it('answers 1,000 messages written in one burst completely and in order', async () => {
-    await burst(server, 1000, 10);
+  beforeEach(async () => {
+    const client = await connectTo(server.protocol);
+    expect(await client.send('OP=CLR;')).toBe('OP=CLR;');
+    client.close();
   });
 
-  it('reflects the burst in the table it keeps', async () => {
-    // After the burst above (and the marker GET), the table holds the model's final values.
+  it('answers 1,000 messages written in one burst completely and in order, and keeps them', async () => {
+    await burst(server, 1000, 10);
+    // The table holds the model's final values.
     const { requests } = workload(1000, 10);
     const expected = new Array<string>(10).fill('0');
     for (const request of requests) {
       const put = /^OP=PUT;IND=(\d+);DATA=(-?\d+);$/.exec(request);
       if (put) expected[Number(put[1])] = put[2];
     }
-    const { status, body } = await getJson<{ entries: { index: number; value: string }[] }>(`${server.admin}/table`);
+    const { status, body } = await getJson<{ entries: { index: number; value: string }[] }>(
+      `${server.admin}/table`,
+    );
     expect(status).toBe(200);
     expect(body.entries.map((entry) => entry.value)).toEqual(expected);
+  });
+
+  it('keeps the order when error replies (ready at once) are mixed with replies waiting for the disk', async () => {
+    await burst(server, 1000, 10, { withErrors: true });
   });
 });
 
@@ -127,10 +159,14 @@ describe('many connections at once', () => {
   });
 
   it('serves 100 connections open at the same time, each answered correctly', async () => {
-    const connections = await Promise.all(Array.from({ length: 100 }, () => connectTo(server.protocol)));
+    const connections = await Promise.all(
+      Array.from({ length: 100 }, () => connectTo(server.protocol)),
+    );
     // All 100 are open on the server side at once.
     await waitFor('100 open connections', async () =>
-      sampleValue((await scrape(server.admin)).samples, 'semicache_connections_open') === 100 ? true : undefined,
+      sampleValue((await scrape(server.admin)).samples, 'semicache_connections_open') === 100
+        ? true
+        : undefined,
     );
     const results = await Promise.all(
       connections.map(async (connection, c) => {
@@ -148,30 +184,44 @@ describe('many connections at once', () => {
       expect(add).toBe(`OP=ADD;IND=${c},${c};DATA=${2 * value};`);
     });
     // Every connection's write landed in the one table.
-    const { body } = await getJson<{ size: number; entries: { index: number; value: string }[] }>(`${server.admin}/table`);
+    const { body } = await getJson<{ size: number; entries: { index: number; value: string }[] }>(
+      `${server.admin}/table`,
+    );
     expect(body.size).toBe(100);
-    expect(body.entries.map((entry) => entry.value)).toEqual(Array.from({ length: 100 }, (_, c) => String(c * 1000 + 7)));
+    expect(body.entries.map((entry) => entry.value)).toEqual(
+      Array.from({ length: 100 }, (_, c) => String(c * 1000 + 7)),
+    );
     // And each connection sees the others' writes.
-    const crossReads = await Promise.all(connections.map((connection, c) => connection.send(`OP=GET;IND=${99 - c};`)));
-    crossReads.forEach((reply, c) => expect(reply).toBe(`OP=GET;IND=${99 - c};DATA=${(99 - c) * 1000 + 7};`));
+    const crossReads = await Promise.all(
+      connections.map((connection, c) => connection.send(`OP=GET;IND=${99 - c};`)),
+    );
+    crossReads.forEach((reply, c) =>
+      expect(reply).toBe(`OP=GET;IND=${99 - c};DATA=${(99 - c) * 1000 + 7};`),
+    );
     closeAllConnections();
     await waitFor('connections closed on the server', async () =>
-      sampleValue((await scrape(server.admin)).samples, 'semicache_connections_open') === 0 ? true : undefined,
+      sampleValue((await scrape(server.admin)).samples, 'semicache_connections_open') === 0
+        ? true
+        : undefined,
     );
   });
 
   it('serves 100 connections that each pipeline 50 requests at once', async () => {
-    const connections = await Promise.all(Array.from({ length: 100 }, () => connectTo(server.protocol)));
+    const connections = await Promise.all(
+      Array.from({ length: 100 }, () => connectTo(server.protocol)),
+    );
     const results = await Promise.all(
       connections.map((connection, c) => {
         const requests: string[] = [];
-        for (let n = 0; n < 25; n++) requests.push(`OP=PUT;IND=${c};DATA=${n - c};`, `OP=GET;IND=${c};`);
+        for (let n = 0; n < 25; n++)
+          requests.push(`OP=PUT;IND=${c};DATA=${n - c};`, `OP=GET;IND=${c};`);
         return connection.sendBatch(requests);
       }),
     );
     results.forEach((replies, c) => {
       const expected: string[] = [];
-      for (let n = 0; n < 25; n++) expected.push(`OP=PUT;IND=${c};DATA=${n - c};`, `OP=GET;IND=${c};DATA=${n - c};`);
+      for (let n = 0; n < 25; n++)
+        expected.push(`OP=PUT;IND=${c};DATA=${n - c};`, `OP=GET;IND=${c};DATA=${n - c};`);
       expect(replies).toEqual(expected);
     });
   });

@@ -215,10 +215,8 @@ function model(stream: Buffer, maxLength: number): Outcome {
     return text.length > maxLength ? { error: 'TOO_LONG' } : text;
   };
   const frames = lines.flatMap((line) => frame(line) ?? []);
-  // An unterminated tail that cannot be a message plus CR is reported at once and dropped.
-  return tail.length > maxLength + 1
-    ? { frames: [...frames, { error: 'TOO_LONG' }], flushed: undefined }
-    : { frames, flushed: frame(tail) };
+  // An unterminated tail is a message (or TOO_LONG) once flushed.
+  return { frames, flushed: frame(tail) };
 }
 
 const streamPiece: fc.Arbitrary<Buffer> = fc.oneof(

@@ -92,11 +92,12 @@ const STREAMS: readonly StreamVector[] = [
     frames: [TOO_LONG, TOO_LONG],
   },
   {
-    rule: 'a huge unterminated stream gives one TOO_LONG and keeps nothing',
+    rule: 'a huge unterminated stream keeps nothing and is one TOO_LONG when it ends',
     input: x(256 * 1024),
     maxLength: 1024,
-    frames: [TOO_LONG],
-    pending: false,
+    frames: [],
+    pending: true,
+    flushed: TOO_LONG,
   },
   {
     rule: 'maxLength and a CR may wait for the LF',
@@ -209,17 +210,13 @@ describe('FrameDecoder', () => {
     expect(out.map(seen)).toStrictEqual(['earlier', 'OP=CLR;']);
   });
 
-  it('keeps nothing while it drops an endless message, then decodes after the terminator', () => {
+  it('answers an endless message once, where it ends, then decodes after the terminator', () => {
     const decoder = new FrameDecoder();
     const chunk = Buffer.alloc(DEFAULT_MAX_MESSAGE_LENGTH, 'x');
     const frames: Frame[] = [];
-    for (let i = 0; i < 64; i++) {
-      decoder.push(chunk, frames);
-      // The first 64 KiB may still be a whole message; from then on nothing is kept.
-      expect(decoder.hasPending).toBe(i === 0);
-    }
-    expect(frames.map(seen)).toStrictEqual([TOO_LONG]);
-    expect(decoder.push(Buffer.from('\nOP=CLR;\n')).map(seen)).toStrictEqual(['OP=CLR;']);
+    for (let i = 0; i < 64; i++) decoder.push(chunk, frames);
+    expect(frames).toStrictEqual([]);
+    expect(decoder.push(Buffer.from('\nOP=CLR;\n')).map(seen)).toStrictEqual([TOO_LONG, 'OP=CLR;']);
   });
 });
 
@@ -282,13 +279,23 @@ describe('FrameDecoder bare messages (hasPending, pendingLooksComplete, flushPen
     expect(frame && seen(frame)).toStrictEqual(TOO_LONG);
   });
 
-  it('ends the dropping of a too-long bare message at a flush, so the next bare message counts', () => {
+  it('answers a too-long bare message at the pause, and then serves the next bare message', () => {
     const decoder = new FrameDecoder(M);
-    expect(decoder.push(Buffer.from(x(M + 10))).map(seen)).toStrictEqual([TOO_LONG]);
-    expect(decoder.isDiscarding).toBe(true);
-    expect(decoder.flushPending()).toBeUndefined();
-    expect(decoder.isDiscarding).toBe(false);
+    expect(decoder.push(Buffer.from(`${x(M + 10)};`))).toStrictEqual([]);
+    expect(decoder.hasPending).toBe(true);
+    expect(decoder.pendingLooksComplete).toBe(true);
+    expect(seen(decoder.flushPending()!)).toStrictEqual(TOO_LONG);
+    expect(decoder.hasPending).toBe(false);
     decoder.push(Buffer.from('OP=CLR;'));
     expect(decoder.flushPending()).toStrictEqual({ kind: 'message', text: 'OP=CLR;' });
+  });
+
+  it('tells whether a dropped too-long message ends like a complete one', () => {
+    const decoder = new FrameDecoder(M);
+    decoder.push(Buffer.from(`${x(M + 10)};`));
+    decoder.push(Buffer.from('x  '));
+    expect(decoder.pendingLooksComplete).toBe(false);
+    decoder.push(Buffer.from(';\r'));
+    expect(decoder.pendingLooksComplete).toBe(true);
   });
 });

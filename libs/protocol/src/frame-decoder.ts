@@ -13,8 +13,8 @@ const SEMICOLON = 0x3b;
 
 /**
  * Streaming framer: bytes in, whole messages out. A message ends with LF or CRLF; blank lines
- * are skipped. A message longer than `maxLength` bytes becomes one TOO_LONG frame and its bytes
- * are dropped up to the next terminator, so memory stays bounded by `maxLength`.
+ * are skipped. A message longer than `maxLength` bytes is not kept: its bytes are dropped as they
+ * come and it becomes one TOO_LONG frame where it ends, so memory stays bounded by `maxLength`.
  *
  * Bytes are decoded as latin1 (one char per byte) so that the parser, not the framer, rejects
  * anything that is not printable ASCII.
@@ -25,6 +25,7 @@ export class FrameDecoder {
   private pending: Buffer[] = [];
   private pendingLength = 0;
   private discarding = false;
+  private discardedEndsWithSemicolon = false;
 
   constructor(readonly maxLength: number = DEFAULT_MAX_MESSAGE_LENGTH) {}
 
@@ -32,67 +33,67 @@ export class FrameDecoder {
   push(chunk: Buffer, out: Frame[] = []): Frame[] {
     let start = 0;
     for (let lf = chunk.indexOf(LF); lf !== -1; lf = chunk.indexOf(LF, start)) {
-      if (this.discarding) {
-        this.discarding = false;
-      } else if (this.pendingLength + lf - start > this.maxLength + 1) {
+      if (this.discarding || this.pendingLength + lf - start > this.maxLength + 1) {
         out.push(this.tooLong());
+        this.discarding = false;
       } else {
         this.emit(this.takeLine(chunk.subarray(start, lf)), out);
       }
       this.clearPending();
       start = lf + 1;
     }
-    const rest = chunk.length - start;
-    if (rest > 0 && !this.discarding) {
-      // One byte of slack: a message of exactly maxLength may still be waiting for its CRLF's LF.
-      if (this.pendingLength + rest > this.maxLength + 1) {
-        out.push(this.tooLong());
-        this.discarding = true;
-        this.clearPending();
-      } else {
-        this.pending.push(Buffer.from(chunk.subarray(start)));
-        this.pendingLength += rest;
-      }
+    if (start === chunk.length) return out;
+    // One byte of slack: a message of exactly maxLength may still be waiting for its CRLF's LF.
+    if (!this.discarding && this.pendingLength + chunk.length - start > this.maxLength + 1) {
+      // Too long: its bytes are dropped, and TOO_LONG answers it once it ends (terminator or
+      // pause), so a client's next message is never taken for the rest of this one.
+      this.discarding = true;
+      this.clearPending();
+    }
+    if (this.discarding) {
+      this.noteDiscardedTail(chunk, start);
+    } else {
+      this.pending.push(Buffer.from(chunk.subarray(start)));
+      this.pendingLength += chunk.length - start;
     }
     return out;
   }
 
-  /** True while part of a message has arrived without its terminator. */
+  /** True while part of a message (possibly a too-long one) has arrived without its terminator. */
   get hasPending(): boolean {
-    return this.pendingLength > 0;
-  }
-
-  /** True while the rest of a too-long message is being dropped, up to its terminator. */
-  get isDiscarding(): boolean {
-    return this.discarding;
+    return this.pendingLength > 0 || this.discarding;
   }
 
   /** True when the unterminated bytes end like a complete message (with `;`, ignoring spaces). */
   get pendingLooksComplete(): boolean {
+    if (this.discarding) return this.discardedEndsWithSemicolon;
     for (let c = this.pending.length - 1; c >= 0; c--) {
-      const part = this.pending[c];
-      for (let i = part.length - 1; i >= 0; i--) {
-        const byte = part[i];
-        if (byte === 0x20 || byte === 0x09 || byte === CR) continue;
-        return byte === SEMICOLON;
-      }
+      const last = lastSignificantByte(this.pending[c], 0);
+      if (last !== undefined) return last === SEMICOLON;
     }
     return false;
   }
 
   /**
    * Takes the unterminated bytes as a message: the rule for clients that send one bare message
-   * and wait (SPEC §2.4). The caller decides when, after a pause. A pause also ends the dropping
-   * of a too-long message (already answered with TOO_LONG), so a bare client's next message counts.
+   * and wait (SPEC §2.4). The caller decides when, after a pause. A too-long one gives TOO_LONG.
    */
   flushPending(): Frame | undefined {
-    this.discarding = false;
+    if (this.discarding) {
+      this.discarding = false;
+      return this.tooLong();
+    }
     if (this.pendingLength === 0) return undefined;
     const line = this.takeLine(Buffer.alloc(0));
     this.clearPending();
     const out: Frame[] = [];
     this.emit(line, out);
     return out[0];
+  }
+
+  private noteDiscardedTail(chunk: Buffer, start: number): void {
+    const last = lastSignificantByte(chunk, start);
+    if (last !== undefined) this.discardedEndsWithSemicolon = last === SEMICOLON;
   }
 
   private takeLine(tail: Buffer): Buffer {
@@ -121,4 +122,13 @@ export class FrameDecoder {
       error: new ProtocolError('TOO_LONG', `message is longer than ${this.maxLength} bytes`),
     };
   }
+}
+
+/** The last byte of `buffer` from `start` on that is not a space, tab or CR, if any. */
+function lastSignificantByte(buffer: Buffer, start: number): number | undefined {
+  for (let i = buffer.length - 1; i >= start; i--) {
+    const byte = buffer[i];
+    if (byte !== 0x20 && byte !== 0x09 && byte !== CR) return byte;
+  }
+  return undefined;
 }

@@ -96,7 +96,8 @@ function parseIndices(value: string): number[] {
   });
 }
 
-function parseValue(token: string): bigint {
+/** Parses one signed 64-bit integer as the protocol writes it; throws BAD_DATA or OVERFLOW. */
+export function parseInt64(token: string): bigint {
   if (!VALUE_TOKEN.test(token)) {
     throw new ProtocolError('BAD_DATA', `value "${excerpt(token)}" is not an integer`);
   }
@@ -112,7 +113,7 @@ function parseValue(token: string): bigint {
 }
 
 function parseValues(value: string): bigint[] {
-  return listItems('DATA', value).map(parseValue);
+  return listItems('DATA', value).map(parseInt64);
 }
 
 function forbid(fields: Fields, op: string, ...keys: Key[]): void {

@@ -33,6 +33,8 @@ export async function launch(spec: LaunchSpec): Promise<LaunchedApp> {
   const { listener } = spec;
   const app = await NestFactory.create<NestFastifyApplication>(spec.module, new FastifyAdapter(), {
     logger: LOG_LEVELS,
+    // A failure while starting (say a damaged data file) reaches runMain's one clear line.
+    abortOnError: false,
   });
   const transport = new SemicolonServer({
     host: listener.host,

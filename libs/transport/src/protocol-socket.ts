@@ -93,15 +93,13 @@ export class ProtocolSocket {
     for (let i = 0; i < frames.length; i++) this.dispatch(frames[i]);
     frames.length = 0;
     this.flush();
-    if (this.decoder.hasPending || this.decoder.isDiscarding) this.armPauseTimer();
+    if (this.decoder.hasPending) this.armPauseTimer();
   }
 
   private armPauseTimer(): void {
-    // A pause ends a bare message, or the rest of a too-long one that was already answered.
-    const delay =
-      this.decoder.pendingLooksComplete || this.decoder.isDiscarding
-        ? this.options.bareMessageDelayMs
-        : this.options.partialMessageTimeoutMs;
+    const delay = this.decoder.pendingLooksComplete
+      ? this.options.bareMessageDelayMs
+      : this.options.partialMessageTimeoutMs;
     this.pauseTimer = setTimeout(() => {
       this.pauseTimer = undefined;
       const frame = this.decoder.flushPending();

@@ -135,19 +135,20 @@ export class SemicolonServer extends Server implements CustomTransportStrategy {
   private handleFrame(frame: Frame, context: SemicolonContext): string | Promise<string> {
     const started = performance.now();
     if (frame.kind === 'error') return this.failed('none', frame.error, started);
-    let op = 'none';
+    let op: string | undefined;
     try {
       const request = parseRequest(frame.text, this.options.parse);
-      op = request.op;
-      const handler = this.handlers.get(op);
-      if (handler === undefined)
-        throw new ProtocolError('UNKNOWN_OP', `OP ${op} is not served here`);
+      const requestOp = (op = request.op);
+      const handler = this.handlers.get(requestOp);
+      if (handler === undefined) {
+        throw new ProtocolError('UNKNOWN_OP', `OP ${requestOp} is not served here`);
+      }
       return this.invoke(handler, request, context).then(
-        (reply) => this.succeeded(op, reply, started),
-        (error: unknown) => this.failed(op, error, started),
+        (reply) => this.succeeded(requestOp, reply, started),
+        (error: unknown) => this.failed(requestOp, error, started),
       );
     } catch (error) {
-      return this.failed(op, error, started);
+      return this.failed(op ?? readableOp(frame.text), error, started);
     }
   }
 
@@ -176,6 +177,13 @@ export class SemicolonServer extends Server implements CustomTransportStrategy {
     this.observer.errorReplied(code);
     return replyText(protocolError);
   }
+}
+
+const OP_FIELD = /(?:^|;)\s*op\s*=\s*(get|put|clr|add)\s*(?:;|$)/i;
+
+/** The OP of a request that failed to parse, where it can be read, for the metrics' `op` label. */
+function readableOp(text: string): string {
+  return OP_FIELD.exec(text)?.[1].toUpperCase() ?? 'none';
 }
 
 function elapsed(started: number): number {

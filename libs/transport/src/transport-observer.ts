@@ -6,7 +6,7 @@ export type RequestOutcome = 'ok' | 'error';
 export interface TransportObserver {
   connectionOpened(): void;
   connectionClosed(): void;
-  /** `op` is the request's OP, or 'none' when the message could not be parsed. */
+  /** `op` is the request's OP (read from a malformed request where possible), else 'none'. */
   requestCompleted(op: string, outcome: RequestOutcome, seconds: number): void;
   errorReplied(code: ErrorCode): void;
 }

@@ -1,6 +1,7 @@
 import { mkdir, open, readFile, rename, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import { parseInt64 } from '@semicache/protocol';
 import { applyPut, type TableStore } from './table-store';
 
 /** The data directory cannot be used: reported at start-up, never replaced by zeros. */
@@ -128,6 +129,15 @@ export class FileTableStore implements TableStore {
   }
 }
 
+/** The value, or undefined if `text` is not a signed 64-bit integer. */
+function int64(text: string): bigint | undefined {
+  try {
+    return parseInt64(text);
+  } catch {
+    return undefined;
+  }
+}
+
 async function readIfExists(path: string): Promise<string | undefined> {
   try {
     return await readFile(path, 'latin1');
@@ -166,7 +176,9 @@ async function readSnapshot(dir: string, size: number): Promise<BigInt64Array> {
     );
   }
   parsed.values.forEach((value, index) => {
-    values[index] = BigInt(value as string);
+    const checked = typeof value === 'string' ? int64(value) : undefined;
+    if (checked === undefined) throw damaged(`entry ${index} is not a signed 64-bit integer`);
+    values[index] = checked;
   });
   return values;
 }
@@ -193,11 +205,15 @@ async function replayLog(dir: string, values: BigInt64Array): Promise<number> {
     }
     if (!payload.startsWith('P ')) throw damaged('unknown record');
     for (const pair of payload.slice(2).split(',')) {
-      const [index, value] = pair.split('=');
-      if (Number(index) >= values.length) {
-        throw damaged(`index ${index} is outside a table of ${values.length} entries`);
+      const match = /^(\d{1,10})=(.*)$/.exec(pair);
+      const index = match ? Number(match[1]) : NaN;
+      const value = match ? int64(match[2]) : undefined;
+      if (!(index < values.length) || value === undefined) {
+        throw damaged(
+          `"${pair.slice(0, 40)}" is not INDEX=VALUE within a table of ${values.length} entries`,
+        );
       }
-      values[Number(index)] = BigInt(value);
+      values[index] = value;
     }
   });
   return text.length - end;
