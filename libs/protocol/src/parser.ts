@@ -18,31 +18,51 @@ type Fields = Partial<Record<Key, string>>;
 const REQUEST_KEYS: ReadonlySet<string> = new Set<Key>(['OP', 'IND', 'DATA']);
 const REPLY_KEYS: ReadonlySet<string> = new Set<Key>(['OP', 'IND', 'DATA', 'CODE', 'MSG']);
 const KNOWN_OPS: ReadonlySet<string> = new Set(OPS);
-// Printable ASCII, space and tab: everything else (control bytes, NUL, any byte >= 0x80,
-// so also invalid UTF-8) is rejected before parsing.
-const PRINTABLE = /^[\x20-\x7e\t]*$/;
 const INDEX_TOKEN = /^\d+$/;
 const VALUE_TOKEN = /^[+-]?\d+$/;
 // 19 digits hold every int64; more can only be OVERFLOW (checked before BigInt sees a huge string).
 const MAX_VALUE_DIGITS = 19;
 
+const NOT_PRINTABLE = 'message contains a byte that is not printable ASCII';
+
+/** Printable ASCII, space and tab: everything else (control bytes, NUL, any byte >= 0x80, so also invalid UTF-8) is rejected. */
+function isPrintable(code: number): boolean {
+  return (code >= 0x20 && code <= 0x7e) || code === 0x09;
+}
+
+function isBlank(text: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const code = text.charCodeAt(i);
+    if (code !== 0x20 && code !== 0x09) return false;
+  }
+  return true;
+}
+
+/** Canonical keys need no trimming or case change: the common case costs no allocation. */
+function normalizeKey(raw: string): string {
+  return raw === 'OP' || raw === 'IND' || raw === 'DATA' ? raw : raw.trim().toUpperCase();
+}
+
 /**
- * Splits `KEY=VALUE;KEY=VALUE;` into fields. Lenient where SPEC §2.1 says so (spaces around
- * tokens, lower case, a missing final `;`), strict everywhere else.
+ * Splits `KEY=VALUE;KEY=VALUE;` into fields in one pass. Lenient where SPEC §2.1 says so (spaces
+ * around tokens, lower case, a missing final `;`), strict everywhere else.
  */
 function splitFields(text: string, allowedKeys: ReadonlySet<string>): Fields {
-  if (!PRINTABLE.test(text)) {
-    throw new ProtocolError('BAD_SYNTAX', 'message contains a byte that is not printable ASCII');
-  }
-  const parts = text.split(';');
-  if (parts[parts.length - 1].trim() === '') parts.pop();
-  if (parts.length === 0) throw new ProtocolError('BAD_SYNTAX', 'empty message');
-
   const fields: Fields = {};
-  for (const part of parts) {
-    const eq = part.indexOf('=');
+  let empty = true;
+  for (let start = 0; start <= text.length;) {
+    let end = text.indexOf(';', start);
+    if (end === -1) end = text.length;
+    let eq = -1;
+    for (let i = start; i < end; i++) {
+      const code = text.charCodeAt(i);
+      if (!isPrintable(code)) throw new ProtocolError('BAD_SYNTAX', NOT_PRINTABLE);
+      if (code === 0x3d && eq === -1) eq = i;
+    }
+    // What follows the last `;` may be blank: the final `;` is optional, spaces are lenient.
+    if (end === text.length && isBlank(text, start, end)) break;
     if (eq === -1) {
-      const shown = part.trim();
+      const shown = text.slice(start, end).trim();
       throw new ProtocolError(
         'BAD_SYNTAX',
         shown === ''
@@ -50,21 +70,25 @@ function splitFields(text: string, allowedKeys: ReadonlySet<string>): Fields {
           : `field "${excerpt(shown)}" is not KEY=VALUE`,
       );
     }
-    const key = part.slice(0, eq).trim().toUpperCase();
+    const key = normalizeKey(text.slice(start, eq));
     if (!allowedKeys.has(key)) {
       throw new ProtocolError('BAD_SYNTAX', `unknown key "${excerpt(key)}"`);
     }
     if (fields[key as Key] !== undefined) {
       throw new ProtocolError('BAD_SYNTAX', `repeated key ${key}`);
     }
-    fields[key as Key] = part.slice(eq + 1).trim();
+    fields[key as Key] = text.slice(eq + 1, end).trim();
+    empty = false;
+    start = end + 1;
   }
+  if (empty) throw new ProtocolError('BAD_SYNTAX', 'empty message');
   return fields;
 }
 
 function parseOp(fields: Fields): string {
-  if (fields.OP === undefined) throw new ProtocolError('BAD_SYNTAX', 'missing OP');
-  return fields.OP.toUpperCase();
+  const op = fields.OP;
+  if (op === undefined) throw new ProtocolError('BAD_SYNTAX', 'missing OP');
+  return KNOWN_OPS.has(op) ? op : op.toUpperCase();
 }
 
 function listItems(key: Key, value: string): string[] {
@@ -78,7 +102,38 @@ function listItems(key: Key, value: string): string[] {
   return items;
 }
 
+/**
+ * The common case, `12,3,7`, read in one pass with no allocation but the result; undefined for
+ * anything else (spaces, signs, huge or malformed items), which the general path then reads,
+ * or rejects with the right error.
+ */
+function plainNumbers(value: string, maxDigits: number, signed: boolean): number[] | undefined {
+  const numbers: number[] = [];
+  let number = 0;
+  let digits = 0;
+  let negative = false;
+  for (let i = 0; i <= value.length; i++) {
+    const code = i < value.length ? value.charCodeAt(i) : 0x2c;
+    if (code >= 0x30 && code <= 0x39) {
+      if (++digits > maxDigits) return undefined;
+      number = number * 10 + (code - 0x30);
+    } else if (code === 0x2c && digits > 0) {
+      numbers.push(negative ? -number : number);
+      number = 0;
+      digits = 0;
+      negative = false;
+    } else if (code === 0x2d && signed && digits === 0 && !negative) {
+      negative = true;
+    } else {
+      return undefined;
+    }
+  }
+  return numbers;
+}
+
 function parseIndices(value: string): number[] {
+  const plain = plainNumbers(value, 9, false);
+  if (plain !== undefined) return plain;
   return listItems('IND', value).map((token) => {
     if (!INDEX_TOKEN.test(token)) {
       throw new ProtocolError(
@@ -113,6 +168,9 @@ export function parseInt64(token: string): bigint {
 }
 
 function parseValues(value: string): bigint[] {
+  // Up to 15 digits a double holds the value exactly.
+  const plain = plainNumbers(value, 15, true);
+  if (plain !== undefined) return plain.map(BigInt);
   return listItems('DATA', value).map(parseInt64);
 }
 
