@@ -40,19 +40,22 @@ function exited(child: ChildProcess): Promise<number | null> {
 }
 
 /**
- * Starts `dist` app `name` with `args` and waits for its ready line. Ports default to 0 (any
- * free port); the ready line tells which were bound. Rejects with the process's stderr if it
+ * Starts `dist` app `name` with `args` (and extra environment variables) and waits for its ready
+ * line. Ports default to 0 (any free port); the ready line tells which were bound. Rejects with the process's stderr if it
  * exits first or is not ready within `timeoutMs`.
  */
 export async function startApp(
   name: 'server' | 'proxy',
   args: readonly string[],
-  timeoutMs = 20_000,
+  options: { readonly env?: Record<string, string>; readonly timeoutMs?: number } = {},
 ): Promise<RunningApp> {
   const entry = ENTRY[name];
+  const timeoutMs = options.timeoutMs ?? 20_000;
   assertBuilt(entry);
+  // Inside a jest test `process.env` is a sandboxed copy that spawn does not see by itself.
   const child = spawn(process.execPath, [entry, '--port', '0', '--admin-port', '0', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...options.env },
   });
   running.add(child);
   child.once('exit', () => running.delete(child));

@@ -4,14 +4,12 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { getJson, startApp, stopAll } from '../../../test/support/processes';
 import { type Exited, runToExit } from '../../../test/support/run-to-exit';
-import { startAppWithEnv, stopEnvApps } from '../../../test/support/start-with-env';
 import { makeTempDir, removeTempDirs } from '../../../test/support/temp-dirs';
 
 jest.setTimeout(60_000);
 
 afterAll(async () => {
   await stopAll();
-  await stopEnvApps();
   removeTempDirs();
 });
 
@@ -96,7 +94,6 @@ describe('bad flag values are refused with a clear message and a non-zero exit',
 describe('flags and environment at start', () => {
   afterEach(async () => {
     await stopAll();
-    await stopEnvApps();
   });
 
   it('prints one ready line with the ports really bound', async () => {
@@ -111,10 +108,12 @@ describe('flags and environment at start', () => {
 
   it('takes settings from environment variables, and a flag wins over its variable', async () => {
     const dir = join(makeTempDir(), 'never-created');
-    const fromEnv = await startAppWithEnv('server', [], {
-      SEMICACHE_SERVER_SIZE: '20',
-      SEMICACHE_SERVER_IN_MEMORY: 'true',
-      SEMICACHE_SERVER_DATA_DIR: dir,
+    const fromEnv = await startApp('server', [], {
+      env: {
+        SEMICACHE_SERVER_SIZE: '20',
+        SEMICACHE_SERVER_IN_MEMORY: 'true',
+        SEMICACHE_SERVER_DATA_DIR: dir,
+      },
     });
     expect(await getJson(`${fromEnv.admin}/health`)).toEqual({
       status: 200,
@@ -123,8 +122,8 @@ describe('flags and environment at start', () => {
     // In memory: the data directory is not even created.
     expect(existsSync(dir)).toBe(false);
 
-    const flagWins = await startAppWithEnv('server', ['--in-memory', '--size', '30'], {
-      SEMICACHE_SERVER_SIZE: '20',
+    const flagWins = await startApp('server', ['--in-memory', '--size', '30'], {
+      env: { SEMICACHE_SERVER_SIZE: '20' },
     });
     expect((await getJson<{ size: number }>(`${flagWins.admin}/table`)).body.size).toBe(30);
   });
