@@ -1,0 +1,335 @@
+/**
+ * A history-based consistency checker for the proxy (SPEC §4 "Consistency with concurrent
+ * clients"), shared by the proxy's concurrency test and the reliability suite's fault tests.
+ *
+ * Clients run random GET / PUT / ADD operations on a few indices; every operation's real-time
+ * interval and reply are recorded, then every value read is checked against the writes:
+ *
+ *  - a value read from index i must come from a PUT on i that was invoked before the read
+ *    completed (never from the future), or be the initial 0;
+ *  - it must not be stale: no PUT on i that was acknowledged before the read was invoked may
+ *    have been invoked after the PUT whose value was read completed (that is, the value read is
+ *    the latest acknowledged write, or one of several that overlapped each other, or a write in
+ *    flight during the read). The initial 0 is stale once any PUT on i was acknowledged.
+ *
+ * PUT values are unique, so each value read names exactly one write. Intervals are measured in
+ * the test process around each request, so they contain the real ones: the checks can only be
+ * looser than the truth, never stricter.
+ *
+ * With faults injected, an operation may fail with an outcome the client cannot know (the
+ * caller's `indeterminate` predicate says which replies mean that, e.g. UPSTREAM_TIMEOUT or a
+ * connection closed before the reply). Such a PUT may or may not have been applied, at any time
+ * after it was invoked: it is kept as a write that never completes, so its value is legal in any
+ * later read and it never supersedes anything. Such a GET or ADD is not checked. Any other reply
+ * that is not a success of the right shape is an anomaly.
+ */
+import type { ProtocolConnection } from '@semicache/transport';
+
+/** A small deterministic PRNG (mulberry32), so a failing run can be replayed. */
+export function prng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export type HistoryOp = 'GET' | 'PUT' | 'ADD';
+
+export interface Operation {
+  readonly client: number;
+  readonly seq: number;
+  readonly op: HistoryOp;
+  readonly indices: readonly number[];
+  /** PUT only: the values written, by position. */
+  readonly values: readonly bigint[];
+  readonly message: string;
+  invokedAt: bigint;
+  completedAt: bigint;
+  /** The reply line, or what the runner recorded instead (e.g. `CLOSED: ...`). */
+  reply: string;
+}
+
+interface Write {
+  readonly index: number;
+  readonly value: bigint;
+  readonly invokedAt: bigint;
+  /** NEVER for a write whose outcome is unknown. */
+  readonly completedAt: bigint;
+  readonly operation: Operation;
+}
+
+/** Later than any real time: the completion of a write that may or may not have happened. */
+const NEVER = 2n ** 127n;
+
+export interface PlanOptions {
+  /** Operations per client. */
+  readonly count: number;
+  /** Indices used: 0..indices-1. */
+  readonly indices: number;
+}
+
+/**
+ * `count` random operations for one client: 40% GET, 35% PUT, 25% ADD, on one or two indices.
+ * PUT values are unique across clients and runs of one plan: (client+1)*1e6 + seq*10 + position+1.
+ */
+export function planOperations(
+  client: number,
+  random: () => number,
+  options: PlanOptions,
+): Operation[] {
+  const operations: Operation[] = [];
+  const pickIndex = () => Math.floor(random() * options.indices);
+  for (let seq = 0; seq < options.count; seq++) {
+    const roll = random();
+    const op: HistoryOp = roll < 0.4 ? 'GET' : roll < 0.75 ? 'PUT' : 'ADD';
+    const count = random() < 0.5 ? 1 : 2;
+    let indices = Array.from({ length: count }, pickIndex);
+    let values: bigint[] = [];
+    let message: string;
+    if (op === 'PUT') {
+      // Distinct indices in one PUT, so every value written is visible once applied.
+      indices = [...new Set(indices)];
+      values = indices.map((_, position) =>
+        BigInt((client + 1) * 1_000_000 + seq * 10 + position + 1),
+      );
+      message = `OP=PUT;IND=${indices.join(',')};DATA=${values.join(',')};`;
+    } else {
+      message = `OP=${op};IND=${indices.join(',')};`;
+    }
+    operations.push({
+      client,
+      seq,
+      op,
+      indices,
+      values,
+      message,
+      invokedAt: 0n,
+      completedAt: 0n,
+      reply: '',
+    });
+  }
+  return operations;
+}
+
+/** Runs one operation on `connection`, recording its interval and reply. */
+export async function runOperation(
+  connection: ProtocolConnection,
+  operation: Operation,
+): Promise<void> {
+  operation.invokedAt = process.hrtime.bigint();
+  operation.reply = await connection.send(operation.message);
+  operation.completedAt = process.hrtime.bigint();
+}
+
+/** Runs a client's operations one after the other on one connection (no faults expected). */
+export async function runOperations(
+  connection: ProtocolConnection,
+  operations: readonly Operation[],
+): Promise<void> {
+  for (const operation of operations) await runOperation(connection, operation);
+}
+
+/**
+ * A read made outside the proxy (e.g. straight from the server once everything is quiet), to be
+ * checked with the rest of the history: `reply` is the GET reply for `indices`.
+ */
+export function observedRead(
+  client: number,
+  indices: readonly number[],
+  invokedAt: bigint,
+  completedAt: bigint,
+  reply: string,
+): Operation {
+  return {
+    client,
+    seq: 0,
+    op: 'GET',
+    indices,
+    values: [],
+    message: `OP=GET;IND=${indices.join(',')};`,
+    invokedAt,
+    completedAt,
+    reply,
+  };
+}
+
+const DATA = /^OP=(GET|PUT|ADD);IND=([0-9,]+);DATA=(-?[0-9]+(?:,-?[0-9]+)*);$/;
+
+export interface VerifyOptions {
+  /** Indices used: 0..indices-1. */
+  readonly indices: number;
+  /** True for a reply that leaves the outcome unknown; by default no reply does. */
+  readonly indeterminate?: (operation: Operation) => boolean;
+}
+
+export interface Verdict {
+  readonly readsChecked: number;
+  readonly sumsChecked: number;
+  /** Operations whose outcome was unknown (failed with an `indeterminate` reply). */
+  readonly indeterminate: number;
+  /** PUTs among them: writes that may or may not have been applied. */
+  readonly indeterminateWrites: number;
+  readonly anomalies: string[];
+  /** Informational: a read returning a value older than one an earlier, finished read returned. */
+  readonly readOrderInversions: number;
+}
+
+/** Checks a whole history; see the top of this file for the rules. */
+export function verifyHistory(operations: readonly Operation[], options: VerifyOptions): Verdict {
+  const anomalies: string[] = [];
+  const isIndeterminate = options.indeterminate ?? (() => false);
+  const describe = (operation: Operation) =>
+    `client ${operation.client} #${operation.seq} ${operation.message} -> ${operation.reply}`;
+
+  // Replies first: all must be successes of the right shape, or indeterminate failures.
+  const writesByIndex = new Map<number, Write[]>();
+  const writeByValue = new Map<bigint, Write>();
+  for (let index = 0; index < options.indices; index++) writesByIndex.set(index, []);
+  const unknown = new Set<Operation>();
+  let indeterminateWrites = 0;
+  const addWrites = (operation: Operation, completedAt: bigint) => {
+    operation.indices.forEach((index, position) => {
+      const write: Write = {
+        index,
+        value: operation.values[position],
+        invokedAt: operation.invokedAt,
+        completedAt,
+        operation,
+      };
+      writesByIndex.get(index)!.push(write);
+      writeByValue.set(write.value, write);
+    });
+  };
+  for (const operation of operations) {
+    if (isIndeterminate(operation)) {
+      unknown.add(operation);
+      if (operation.op === 'PUT') {
+        indeterminateWrites++;
+        addWrites(operation, NEVER);
+      }
+      continue;
+    }
+    const match = DATA.exec(operation.reply);
+    if (match === null || match[1] !== operation.op || match[2] !== operation.indices.join(',')) {
+      anomalies.push(`bad reply: ${describe(operation)}`);
+      continue;
+    }
+    if (operation.op === 'PUT') {
+      if (operation.reply !== operation.message)
+        anomalies.push(`PUT not echoed: ${describe(operation)}`);
+      addWrites(operation, operation.completedAt);
+    }
+  }
+
+  /** The values a read of `index` over [invokedAt, completedAt] may legally return. */
+  const candidates = (index: number, read: Operation): Set<bigint> => {
+    const writes = writesByIndex.get(index)!;
+    // Latest invocation among the writes acknowledged before the read began: anything that
+    // completed before it was overwritten before the read began.
+    let supersededBefore = -1n;
+    let anyAcknowledged = false;
+    for (const write of writes) {
+      if (write.completedAt < read.invokedAt) {
+        anyAcknowledged = true;
+        if (write.invokedAt > supersededBefore) supersededBefore = write.invokedAt;
+      }
+    }
+    const allowed = new Set<bigint>();
+    if (!anyAcknowledged) allowed.add(0n);
+    for (const write of writes) {
+      if (write.invokedAt < read.completedAt && !(write.completedAt < supersededBefore))
+        allowed.add(write.value);
+    }
+    return allowed;
+  };
+
+  const explain = (index: number, value: bigint, read: Operation): string => {
+    if (value === 0n) return `initial 0 after a PUT on ${index} was acknowledged`;
+    const write = writeByValue.get(value);
+    if (write === undefined || write.index !== index)
+      return `value ${value} was never written to ${index}`;
+    if (write.invokedAt >= read.completedAt)
+      return `value ${value} was written after the read completed`;
+    return `stale: value ${value} (from ${describe(write.operation)}) was overwritten by an acknowledged PUT before the read began`;
+  };
+
+  let readsChecked = 0;
+  let sumsChecked = 0;
+  /** Every single-index observation, for the informational read-order check. */
+  const observations: Array<{ index: number; value: bigint; read: Operation }> = [];
+  for (const read of operations) {
+    if (read.op === 'PUT' || unknown.has(read)) continue;
+    const match = DATA.exec(read.reply);
+    if (match === null || match[1] !== read.op) continue; // already reported
+    const data = match[3].split(',').map(BigInt);
+    if (read.op === 'GET') {
+      read.indices.forEach((index, position) => {
+        readsChecked++;
+        const value = data[position];
+        observations.push({ index, value, read });
+        if (!candidates(index, read).has(value)) {
+          anomalies.push(`${explain(index, value, read)}: ${describe(read)}`);
+        }
+      });
+    } else if (read.indices.length === 1) {
+      readsChecked++;
+      const [index] = read.indices;
+      observations.push({ index, value: data[0], read });
+      if (!candidates(index, read).has(data[0])) {
+        anomalies.push(`ADD: ${explain(index, data[0], read)}: ${describe(read)}`);
+      }
+    } else {
+      // ADD of two positions: the sum must be made of one legal value for each.
+      sumsChecked++;
+      const [first, second] = read.indices.map((index) => [...candidates(index, read)]);
+      const sum = data[0];
+      if (!first.some((a) => second.some((b) => a + b === sum))) {
+        anomalies.push(`ADD sum ${sum} is not made of legal values: ${describe(read)}`);
+      }
+    }
+  }
+
+  // Informational (not part of the SPEC): real-time order between reads. A read that began after
+  // another finished should not return a value whose write strictly preceded the one the earlier
+  // read returned.
+  let readOrderInversions = 0;
+  const writeOf = (value: bigint) => writeByValue.get(value);
+  const byIndex = new Map<number, typeof observations>();
+  for (const observation of observations) {
+    const list = byIndex.get(observation.index) ?? [];
+    list.push(observation);
+    byIndex.set(observation.index, list);
+  }
+  for (const list of byIndex.values()) {
+    for (const earlier of list) {
+      const earlierWrite = writeOf(earlier.value);
+      if (earlierWrite === undefined) continue; // read 0: nothing is older
+      for (const later of list) {
+        if (!(earlier.read.completedAt < later.read.invokedAt)) continue;
+        const laterWrite = writeOf(later.value);
+        const older = laterWrite === undefined || laterWrite.completedAt < earlierWrite.invokedAt;
+        if (older) readOrderInversions++;
+      }
+    }
+  }
+
+  return {
+    readsChecked,
+    sumsChecked,
+    indeterminate: unknown.size,
+    indeterminateWrites,
+    anomalies,
+    readOrderInversions,
+  };
+}
+
+/** Counts operations by OP. */
+export function countByOp(operations: readonly Operation[]): Record<HistoryOp, number> {
+  const counts = { GET: 0, PUT: 0, ADD: 0 };
+  for (const operation of operations) counts[operation.op]++;
+  return counts;
+}
