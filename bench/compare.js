@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench:compare`: one run of the same load against the baseline (bench/baseline-server.js),
+// `npm run bench:compare` (BENCH_SECONDS, BENCH_ROUNDS): the same load against the baseline (bench/baseline-server.js),
 // the server directly and the proxy (all hits, all misses), plus pipelining, single-connection
 // latency and the memory cost of idle connections. Prints each result and its ratio to the
 // baseline, and the targets of docs/performance.md. Builds first if needed.
@@ -11,7 +11,8 @@ const { join } = require('node:path');
 const os = require('node:os');
 const { entries, ensureBuilt, root } = require('../scripts/run');
 
-const seconds = Number(process.env.BENCH_SECONDS ?? 8);
+const seconds = Number(process.env.BENCH_SECONDS ?? 4);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const children = [];
 
 function start(script, args, name) {
@@ -143,17 +144,42 @@ async function main() {
       () => bench(proxy.port, proxy.admin, ['-c', '1', '--keys', '5']),
     ],
   ];
-  const results = {};
-  for (const [name, run] of runs) {
-    process.stderr.write(`running: ${name} (${seconds} s)\n`);
-    results[name] = await run();
+  // Rounds of every run, interleaved, and the median of each: a 2-core machine shared with other
+  // work drifts, and interleaving spreads the drift over all runs instead of a few.
+  const samples = Object.fromEntries(runs.map(([name]) => [name, []]));
+  for (let round = 1; round <= rounds; round++) {
+    for (const [name, run] of runs) {
+      process.stderr.write(`round ${round}/${rounds}: ${name} (${seconds} s)\n`);
+      samples[name].push(await run());
+    }
   }
+  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const results = Object.fromEntries(
+    Object.entries(samples).map(([name, list]) => [
+      name,
+      {
+        throughput: median(list.map((r) => r.throughput)),
+        spread: [
+          Math.min(...list.map((r) => r.throughput)),
+          Math.max(...list.map((r) => r.throughput)),
+        ],
+        latencyMs: {
+          p50: median(list.map((r) => r.latencyMs.p50)),
+          p99: median(list.map((r) => r.latencyMs.p99)),
+          p999: median(list.map((r) => r.latencyMs.p999)),
+        },
+        hitRatio: list[0].hitRatio === null ? null : median(list.map((r) => r.hitRatio)),
+        errors: list.reduce((sum, r) => sum + r.errors, 0),
+      },
+    ]),
+  );
   const idleBytes = await idleConnectionsCost(proxy.port, proxy.admin, 1000);
 
   const base = results['baseline, 50 connections'].throughput;
   const rows = Object.entries(results).map(([name, r]) => [
     name,
     fmt(r.throughput),
+    `${fmt(r.spread[0])}–${fmt(r.spread[1])}`,
     fmt(r.throughput / base, 2),
     fmt(r.latencyMs.p50, 3),
     fmt(r.latencyMs.p99, 3),
@@ -163,7 +189,8 @@ async function main() {
   ]);
   const header = [
     'run',
-    'req/s',
+    'req/s (median)',
+    'req/s (min–max)',
     'x baseline',
     'p50 ms',
     'p99 ms',
@@ -204,7 +231,7 @@ async function main() {
   );
   out.push(
     '',
-    `machine: ${os.cpus().length} x ${os.cpus()[0].model}, ${fmt(os.totalmem() / 2 ** 30, 0)} GiB, Node ${process.version}, ${seconds} s per run`,
+    `machine: ${os.cpus().length} x ${os.cpus()[0].model}, ${fmt(os.totalmem() / 2 ** 30, 0)} GiB, Node ${process.version}; ${rounds} interleaved rounds of ${seconds} s per run, medians`,
   );
   process.stdout.write(out.join('\n') + '\n');
 }
