@@ -37,6 +37,7 @@ export class ProtocolSocket {
   private writeBlocked = false;
   private paused = false;
   private closing = false;
+  private closed: Promise<void> | undefined;
   private pauseTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -61,16 +62,12 @@ export class ProtocolSocket {
     socket.on('close', () => clearTimeout(this.pauseTimer));
   }
 
-  /** Replies owed to this peer that are not written yet. */
-  get outstanding(): number {
-    return this.slots.length;
-  }
-
   /**
    * Graceful close: stop reading, answer what was already received, then end the connection.
    * Resolves once the socket is closed.
    */
   end(): Promise<void> {
+    if (this.closed !== undefined) return this.closed;
     this.closing = true;
     this.socket.pause();
     clearTimeout(this.pauseTimer);
@@ -78,12 +75,12 @@ export class ProtocolSocket {
     const frame = this.decoder.flushPending();
     if (frame !== undefined) this.dispatch(frame);
     this.flush();
-    const closed = new Promise<void>((resolve) => {
+    this.closed = new Promise<void>((resolve) => {
       if (this.socket.destroyed) resolve();
       else this.socket.once('close', () => resolve());
     });
     this.endIfIdle();
-    return closed;
+    return this.closed;
   }
 
   private onData(chunk: Buffer): void {
