@@ -123,6 +123,7 @@ export function buildProgram(
     )
     .addOption(
       new Option('--timeout <ms>', 'give up on a reply after this')
+        .env('SEMICACHE_TIMEOUT')
         .default(5000)
         .argParser(integer('--timeout', 1, 3_600_000)),
     )
