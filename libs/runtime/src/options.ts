@@ -90,7 +90,7 @@ export function listenerOptions(
       flags: '--max-pending-replies <n>',
       description: 'unanswered requests per connection before reading from it pauses',
       env: `${prefix}_MAX_PENDING_REPLIES`,
-      default: '1024',
+      default: '128',
     },
   ];
 }
