@@ -25,17 +25,8 @@
  */
 import type { ProtocolConnection } from '@semicache/transport';
 
-/** A small deterministic PRNG (mulberry32), so a failing run can be replayed. */
-export function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The benchmark's seeded generator (mulberry32), so a failing run can be replayed. */
+export { seededRandom as prng } from '../../apps/client-cli/src/bench/workload';
 
 export type HistoryOp = 'GET' | 'PUT' | 'ADD';
 
