@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { METRICS_REGISTRY } from '@semicache/runtime';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { type CounterSlot, HotCounter, METRICS_REGISTRY } from '@semicache/runtime';
+import { Gauge, type Registry } from 'prom-client';
 
 export interface CacheStats {
   readonly hits: number;
@@ -13,32 +13,29 @@ export interface CacheStats {
 /** Hit, miss and eviction counts, kept once and shown both by `/stats` and by `/metrics`. */
 @Injectable()
 export class CacheMetrics {
-  private hitCount = 0;
-  private missCount = 0;
-  private evictionCount = 0;
-  private readonly hits: Counter;
-  private readonly misses: Counter;
-  private readonly evictions: Counter;
+  // Counted on every request: plain numbers that prom-client reads when scraped.
+  private readonly hits: CounterSlot;
+  private readonly misses: CounterSlot;
+  private readonly evictions: CounterSlot;
   readonly entries: Gauge;
   readonly capacity: Gauge;
 
   constructor(@Inject(METRICS_REGISTRY) registry: Registry) {
     const registers = [registry];
-    this.hits = new Counter({
-      name: 'semicache_cache_hits_total',
-      help: 'Indices looked up in the cache and found (each position of a GET or ADD counts once).',
-      registers,
-    });
-    this.misses = new Counter({
-      name: 'semicache_cache_misses_total',
-      help: 'Indices looked up in the cache and not found, so fetched from the server.',
-      registers,
-    });
-    this.evictions = new Counter({
-      name: 'semicache_cache_evictions_total',
-      help: 'Entries dropped to make room for a new one.',
-      registers,
-    });
+    const counter = (name: string, help: string) =>
+      new HotCounter({ name, help, labelNames: [], registers }).slot({});
+    this.hits = counter(
+      'semicache_cache_hits_total',
+      'Indices looked up in the cache and found (each position of a GET or ADD counts once).',
+    );
+    this.misses = counter(
+      'semicache_cache_misses_total',
+      'Indices looked up in the cache and not found, so fetched from the server.',
+    );
+    this.evictions = counter(
+      'semicache_cache_evictions_total',
+      'Entries dropped to make room for a new one.',
+    );
     this.entries = new Gauge({
       name: 'semicache_cache_entries',
       help: 'Entries in the cache now.',
@@ -52,29 +49,22 @@ export class CacheMetrics {
   }
 
   lookedUp(hits: number, misses: number): void {
-    if (hits > 0) {
-      this.hitCount += hits;
-      this.hits.inc(hits);
-    }
-    if (misses > 0) {
-      this.missCount += misses;
-      this.misses.inc(misses);
-    }
+    this.hits.count += hits;
+    this.misses.count += misses;
   }
 
   evicted(count: number): void {
-    if (count === 0) return;
-    this.evictionCount += count;
-    this.evictions.inc(count);
+    this.evictions.count += count;
   }
 
   stats(): CacheStats {
-    const lookups = this.hitCount + this.missCount;
+    const hits = this.hits.count;
+    const misses = this.misses.count;
     return {
-      hits: this.hitCount,
-      misses: this.missCount,
-      hitRatio: lookups === 0 ? null : this.hitCount / lookups,
-      evictions: this.evictionCount,
+      hits,
+      misses,
+      hitRatio: hits + misses === 0 ? null : hits / (hits + misses),
+      evictions: this.evictions.count,
     };
   }
 }
