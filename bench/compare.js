@@ -55,9 +55,19 @@ async function residentBytes(admin) {
   return Number(/^process_resident_memory_bytes (\S+)$/m.exec(text)[1]);
 }
 
+/** RSS samples over about a second: GC makes one reading swing by megabytes either way. */
+async function residentSamples(admin) {
+  const samples = [];
+  for (let i = 0; i < 5; i++) {
+    samples.push(await residentBytes(admin));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return samples;
+}
+
+/** Extra RSS of `count` idle connections: the highest reading with them open minus the lowest before. */
 async function idleConnectionsCost(port, admin, count) {
-  global.gc?.();
-  const before = await residentBytes(admin);
+  const before = Math.min(...(await residentSamples(admin)));
   const sockets = await Promise.all(
     Array.from(
       { length: count },
@@ -78,7 +88,7 @@ async function idleConnectionsCost(port, admin, count) {
         }),
     ),
   );
-  const after = await residentBytes(admin);
+  const after = Math.max(...(await residentSamples(admin)));
   for (const socket of sockets) socket.destroy();
   return after - before;
 }
