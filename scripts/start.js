@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `npm start`: builds if needed, then runs the server and the proxy on the default ports and
-// prints where everything is. Ctrl-C stops both (gracefully).
+// `npm start [-- SERVER FLAGS]`: builds if needed, then runs the server (with those flags) and
+// the proxy on the default ports, and prints where everything is. Ctrl-C stops both (gracefully).
 'use strict';
 const { spawn } = require('node:child_process');
 const { createInterface } = require('node:readline');
@@ -47,13 +47,19 @@ process.on('SIGTERM', () => stop(0));
 (async () => {
   const server = await start('server', process.argv.slice(2));
   const upstream = /protocol=(\S+)/.exec(server)[1];
-  await start('proxy', ['--upstream', upstream]);
+  const proxy = await start('proxy', ['--upstream', upstream]);
+  const where = (line) => {
+    const [, protocol, admin] = /protocol=(\S+) admin=(\S+)/.exec(line);
+    return { protocol: protocol.padEnd(16), admin };
+  };
+  const p = where(proxy);
+  const s = where(server);
   process.stdout.write(
     [
       '',
       'semicache is running:',
-      '  proxy    127.0.0.1:6001   (clients talk here)   admin http://127.0.0.1:9001  (/health /cache /stats /metrics)',
-      '  server   127.0.0.1:6002                         admin http://127.0.0.1:9002  (/health /table /metrics)',
+      `  proxy    ${p.protocol}  (clients talk here)   admin ${p.admin}  (/health /cache /stats /metrics)`,
+      `  server   ${s.protocol}                        admin ${s.admin}  (/health /table /metrics)`,
       'Try:  npm run cli -- put 1=10 2=20   |   npm run cli -- get 1 2   |   npm run cli -- inspect',
       'Ctrl-C stops both.',
       '',
