@@ -21,9 +21,9 @@ function start(name, args) {
       process.stdout.write(`[${name}] ${line}\n`);
       if (line.startsWith(`semicache ${name} ready `)) resolve(line);
     });
-    child.on('exit', (code) => {
+    child.on('exit', (code, signal) => {
       if (!stopping) {
-        process.stderr.write(`${name} exited (${code}); stopping\n`);
+        process.stderr.write(`${name} exited (${signal ?? code}); stopping\n`);
         stop(1);
       }
       reject(new Error(`${name} exited`));
@@ -36,7 +36,9 @@ function stop(status) {
   for (const child of children) child.kill('SIGTERM');
   Promise.all(
     children.map((child) =>
-      child.exitCode !== null ? null : new Promise((r) => child.on('exit', r)),
+      child.exitCode !== null || child.signalCode !== null
+        ? null
+        : new Promise((r) => child.on('exit', r)),
     ),
   ).then(() => process.exit(status));
 }

@@ -127,4 +127,10 @@ describe('flags and environment at start', () => {
     });
     expect((await getJson<{ size: number }>(`${flagWins.admin}/table`)).body.size).toBe(30);
   });
+
+  it('keeps the data on disk when the in-memory variable says false', async () => {
+    const dir = join(makeTempDir(), 'data');
+    await startApp('server', ['--data-dir', dir], { env: { SEMICACHE_SERVER_IN_MEMORY: 'false' } });
+    expect(existsSync(join(dir, 'table.log'))).toBe(true);
+  });
 });

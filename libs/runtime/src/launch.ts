@@ -69,6 +69,8 @@ export function hostPort(host: string, port: number): string {
  */
 export function runMain(spec: LaunchSpec): void {
   const logger = new Logger(`semicache ${spec.name}`);
+  // A reader of our output that went away (`| head -1`) must not take the app down with EPIPE.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
   launch(spec).then(
     ({ app, protocolPort, adminPort }) => {
       const details = spec.readyDetails ? ` ${spec.readyDetails()}` : '';
@@ -89,8 +91,10 @@ export function runMain(spec: LaunchSpec): void {
           },
         );
       };
-      process.once('SIGTERM', stop);
-      process.once('SIGINT', stop);
+      // `on`, not `once`: Ctrl-C under `npm run` delivers SIGINT twice (from the terminal and
+      // forwarded by scripts/run.js); the second must not take the default, abrupt action.
+      process.on('SIGTERM', stop);
+      process.on('SIGINT', stop);
     },
     (error: unknown) => {
       process.stderr.write(

@@ -5,9 +5,17 @@ import { z } from 'zod';
 export const portSchema = z.coerce.number().int().min(0).max(65535);
 export const positiveInt = z.coerce.number().int().min(1);
 export const nonNegativeInt = z.coerce.number().int().min(0);
+/**
+ * An on/off option: `--in-memory` alone is on; `--in-memory false` or the variable set to
+ * `false`/`0` is off (a set variable is not enough to turn it on).
+ */
 export const flagSchema = z.preprocess(
-  (value) => value === true || value === 'true' || value === '1',
-  z.boolean(),
+  (value) => {
+    if (value === true || value === 'true' || value === '1') return true;
+    if (value === undefined || value === false || value === 'false' || value === '0') return false;
+    return value;
+  },
+  z.boolean({ invalid_type_error: 'expected true, false, 1 or 0' }),
 );
 
 /** The protocol listener's limits, shared by the server and the proxy. */
@@ -34,7 +42,7 @@ export interface OptionSpec {
 /** Options of the protocol listener; `prefix` names the environment variables (SEMICACHE_SERVER_...). */
 export function listenerOptions(
   prefix: string,
-  defaults: { port: number; adminPort: number },
+  defaults: { port: number; adminPort: number; idleTimeoutMs: number },
 ): OptionSpec[] {
   return [
     {
@@ -78,7 +86,7 @@ export function listenerOptions(
       flags: '--idle-timeout-ms <ms>',
       description: 'close a connection silent for this long (0: never)',
       env: `${prefix}_IDLE_TIMEOUT_MS`,
-      default: '300000',
+      default: String(defaults.idleTimeoutMs),
     },
     {
       flags: '--max-connections <n>',

@@ -33,6 +33,7 @@ export class ProtocolConnection {
   ) {
     this.decoder = new FrameDecoder(maxReplyLength);
     socket.setNoDelay(true);
+    socket.setKeepAlive(true, 60_000);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (error) => this.fail(new ConnectionClosedError(error.message)));
     socket.on('close', () => this.fail(new ConnectionClosedError()));

@@ -37,6 +37,7 @@ export class ProtocolSocket {
   private writeBlocked = false;
   private paused = false;
   private closing = false;
+  private ending = false;
   private closed: Promise<void> | undefined;
   private pauseTimer: NodeJS.Timeout | undefined;
 
@@ -48,6 +49,8 @@ export class ProtocolSocket {
   ) {
     this.decoder = new FrameDecoder(options.maxMessageLength);
     socket.setNoDelay(true);
+    // Keepalive probes find a peer that vanished (host down, cable out) even on a quiet connection.
+    socket.setKeepAlive(true, 60_000);
     if (options.idleTimeoutMs > 0) {
       socket.setTimeout(options.idleTimeoutMs, () => socket.destroy());
     }
@@ -57,7 +60,7 @@ export class ProtocolSocket {
       this.updateFlow();
     });
     // The peer half-closed (e.g. `printf ... | nc`): answer everything it sent, then close.
-    socket.on('end', () => void this.end());
+    socket.on('end', () => void this.end(true));
     socket.on('error', () => socket.destroy());
     socket.on('close', () => clearTimeout(this.pauseTimer));
   }
@@ -66,20 +69,23 @@ export class ProtocolSocket {
    * Graceful close: stop reading, answer what was already received, then end the connection.
    * Resolves once the socket is closed.
    */
-  end(): Promise<void> {
+  end(peerFinished = false): Promise<void> {
     if (this.closed !== undefined) return this.closed;
     this.closing = true;
     this.socket.pause();
     clearTimeout(this.pauseTimer);
-    // No more input will complete unterminated bytes: they are answered as a message too.
-    const frame = this.decoder.flushPending();
-    if (frame !== undefined) this.dispatch(frame);
+    // Unterminated bytes are answered as a message too if the peer has finished sending, or if
+    // they end like a message; otherwise they may be the front half of one that is still unread
+    // (`OP=PUT;DATA=5;IND=1` of `...IND=12;`), which must not be applied.
+    if (peerFinished || this.decoder.pendingLooksComplete) {
+      const frame = this.decoder.flushPending();
+      if (frame !== undefined) this.dispatch(frame);
+    }
     this.flush();
     this.closed = new Promise<void>((resolve) => {
       if (this.socket.destroyed) resolve();
       else this.socket.once('close', () => resolve());
     });
-    this.endIfIdle();
     return this.closed;
   }
 
@@ -90,10 +96,15 @@ export class ProtocolSocket {
     for (let i = 0; i < frames.length; i++) this.dispatch(frames[i]);
     frames.length = 0;
     this.flush();
-    if (this.decoder.hasPending) this.armPauseTimer();
+    if (!this.paused) this.armPauseTimerIfPending();
   }
 
-  private armPauseTimer(): void {
+  /**
+   * A pause in the input is only a pause while we are reading: when we stop reading ourselves
+   * (backpressure) the rest of a message may be waiting unread, so the timer waits too.
+   */
+  private armPauseTimerIfPending(): void {
+    if (!this.decoder.hasPending) return;
     const delay = this.decoder.pendingLooksComplete
       ? this.options.bareMessageDelayMs
       : this.options.partialMessageTimeoutMs;
@@ -167,14 +178,18 @@ export class ProtocolSocket {
     if (shouldPause && !this.paused) {
       this.paused = true;
       this.socket.pause();
+      clearTimeout(this.pauseTimer);
+      this.pauseTimer = undefined;
     } else if (!shouldPause && this.paused) {
       this.paused = false;
       this.socket.resume();
+      this.armPauseTimerIfPending();
     }
   }
 
   private endIfIdle(): void {
-    if (this.closing && this.slots.length === 0 && this.output.length === 0) {
+    if (this.closing && !this.ending && this.slots.length === 0 && this.output.length === 0) {
+      this.ending = true;
       // Destroy once our last bytes are flushed: a peer that never closes its side cannot hold us.
       this.socket.end(() => this.socket.destroy());
     }

@@ -8,6 +8,7 @@ import {
 } from '@semicache/protocol';
 import { performance } from 'node:perf_hooks';
 import { ProtocolConnection } from './protocol-connection';
+import { secondsSince } from './transport-observer';
 
 export const UPSTREAM_OUTCOMES = ['ok', 'error', 'timeout', 'unavailable'] as const;
 export type UpstreamOutcome = (typeof UPSTREAM_OUTCOMES)[number];
@@ -24,6 +25,8 @@ export interface SemicolonClientOptions {
   /** A request with no reply after this long fails with UPSTREAM_TIMEOUT. */
   readonly requestTimeoutMs: number;
   readonly connectTimeoutMs: number;
+  /** The longest reply accepted; a longer one breaks the reply order, so the connection is dropped. */
+  readonly maxReplyLength: number;
   /** Reconnection backoff: doubles from min to max, with jitter. */
   readonly reconnectMinMs: number;
   readonly reconnectMaxMs: number;
@@ -31,8 +34,8 @@ export interface SemicolonClientOptions {
 }
 
 /**
- * A request to the server that failed for want of the server. `maySucceedLater` tells whether it
- * was sent: if so the server may still have applied it (a write's outcome is unknown).
+ * A request to the server that failed for want of the server. `wasSent` tells whether it was
+ * sent: if so the server may still have applied it (a write's outcome is unknown).
  */
 export class UpstreamError extends ProtocolError {
   constructor(
@@ -117,19 +120,19 @@ export class SemicolonClient extends ClientProxy<Record<never, never>, UpstreamS
     });
     try {
       const text = await Promise.race([connection.send(serializeRequest(request)), timeout]);
-      const reply = this.parse(connection, text);
+      const reply = this.parse(connection, request.op, text);
       if (reply.op === 'ERR') {
-        this.observer.requestCompleted(request.op, 'error', elapsed(started));
+        this.observer.requestCompleted(request.op, 'error', secondsSince(started));
         throw new ProtocolError(reply.code, reply.message);
       }
       if (reply.op !== request.op)
-        this.invalidReply(connection, `${reply.op} reply to ${request.op}`);
-      this.observer.requestCompleted(request.op, 'ok', elapsed(started));
+        this.invalidReply(connection, request.op, `${reply.op} reply to ${request.op}`);
+      this.observer.requestCompleted(request.op, 'ok', secondsSince(started));
       return reply as ReplyFor[R['op']];
     } catch (error) {
       if (error instanceof ProtocolError) throw error;
       if (error instanceof UpstreamTimeout) {
-        this.observer.requestCompleted(request.op, 'timeout', elapsed(started));
+        this.observer.requestCompleted(request.op, 'timeout', secondsSince(started));
         // Nothing at all heard for a whole timeout: the connection is dead, not slow.
         if (Date.now() - connection.lastReplyTime >= this.options.requestTimeoutMs)
           connection.close();
@@ -139,7 +142,7 @@ export class SemicolonClient extends ClientProxy<Record<never, never>, UpstreamS
           true,
         );
       }
-      this.observer.requestCompleted(request.op, 'unavailable', elapsed(started));
+      this.observer.requestCompleted(request.op, 'unavailable', secondsSince(started));
       throw new UpstreamError(
         'UPSTREAM_UNAVAILABLE',
         `upstream ${this.target} closed the connection before answering`,
@@ -163,16 +166,17 @@ export class SemicolonClient extends ClientProxy<Record<never, never>, UpstreamS
     return Promise.reject(new Error('the semicolon protocol has no events'));
   }
 
-  private parse(connection: ProtocolConnection, text: string) {
+  private parse(connection: ProtocolConnection, op: string, text: string) {
     try {
       return parseReply(text);
     } catch (error) {
-      return this.invalidReply(connection, (error as Error).message);
+      return this.invalidReply(connection, op, (error as Error).message);
     }
   }
 
-  private invalidReply(connection: ProtocolConnection, why: string): never {
+  private invalidReply(connection: ProtocolConnection, op: string, why: string): never {
     // Replies are matched by position: after a bad one, later ones cannot be trusted.
+    this.observer.requestCompleted(op, 'unavailable', 0);
     connection.close();
     throw new UpstreamError(
       'UPSTREAM_UNAVAILABLE',
@@ -187,6 +191,7 @@ export class SemicolonClient extends ClientProxy<Record<never, never>, UpstreamS
         this.options.host,
         this.options.port,
         this.options.connectTimeoutMs,
+        this.options.maxReplyLength,
       );
       if (this.stopped) return connection.close();
       this.connection = connection;
@@ -224,7 +229,3 @@ export class SemicolonClient extends ClientProxy<Record<never, never>, UpstreamS
 }
 
 class UpstreamTimeout extends Error {}
-
-function elapsed(started: number): number {
-  return (performance.now() - started) / 1000;
-}

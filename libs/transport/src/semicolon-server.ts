@@ -16,7 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { ProtocolSocket, type ProtocolSocketOptions } from './protocol-socket';
 import { SemicolonContext } from './semicolon-context';
-import { NO_OBSERVER, type TransportObserver } from './transport-observer';
+import { NO_OBSERVER, type TransportObserver, secondsSince } from './transport-observer';
 
 export interface SemicolonServerOptions {
   readonly host: string;
@@ -162,7 +162,7 @@ export class SemicolonServer extends Server implements CustomTransportStrategy {
   }
 
   private succeeded(op: string, reply: Reply, started: number): string {
-    this.observer.requestCompleted(op, reply.op === 'ERR' ? 'error' : 'ok', elapsed(started));
+    this.observer.requestCompleted(op, reply.op === 'ERR' ? 'error' : 'ok', secondsSince(started));
     if (reply.op === 'ERR') this.observer.errorReplied(reply.code);
     return serializeReply(reply);
   }
@@ -173,7 +173,7 @@ export class SemicolonServer extends Server implements CustomTransportStrategy {
     if (protocolError !== error)
       this.log.error(`${op} failed`, error instanceof Error ? error.stack : String(error));
     const code: ErrorCode = protocolError.code;
-    this.observer.requestCompleted(op, 'error', elapsed(started));
+    this.observer.requestCompleted(op, 'error', secondsSince(started));
     this.observer.errorReplied(code);
     return replyText(protocolError);
   }
@@ -184,8 +184,4 @@ const OP_FIELD = /(?:^|;)\s*op\s*=\s*(get|put|clr|add)\s*(?:;|$)/i;
 /** The OP of a request that failed to parse, where it can be read, for the metrics' `op` label. */
 function readableOp(text: string): string {
   return OP_FIELD.exec(text)?.[1].toUpperCase() ?? 'none';
-}
-
-function elapsed(started: number): number {
-  return (performance.now() - started) / 1000;
 }

@@ -1,4 +1,5 @@
 import type { ErrorCode } from '@semicache/protocol';
+import { performance } from 'node:perf_hooks';
 
 export type RequestOutcome = 'ok' | 'error';
 
@@ -17,3 +18,8 @@ export const NO_OBSERVER: TransportObserver = {
   requestCompleted: () => undefined,
   errorReplied: () => undefined,
 };
+
+/** Seconds since `started` (a `performance.now()` reading), as the metrics want them. */
+export function secondsSince(started: number): number {
+  return (performance.now() - started) / 1000;
+}

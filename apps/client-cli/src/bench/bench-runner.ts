@@ -43,11 +43,20 @@ export async function runBench(
   onProgress?: (progress: Progress) => void,
 ): Promise<BenchResult> {
   const histogram = createHistogram();
-  const connections = await Promise.all(
+  const opened = await Promise.allSettled(
     Array.from({ length: options.connections }, () =>
       ProtocolConnection.open(options.host, options.port, options.timeoutMs),
     ),
   );
+  const connections = opened.flatMap((result) =>
+    result.status === 'fulfilled' ? [result.value] : [],
+  );
+  const failed = opened.find((result) => result.status === 'rejected');
+  if (failed !== undefined) {
+    // Close what did open, or those sockets keep the process alive.
+    for (const connection of connections) connection.close();
+    throw (failed as PromiseRejectedResult).reason;
+  }
   let sent = 0;
   let completed = 0;
   let errors = 0;

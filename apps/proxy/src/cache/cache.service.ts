@@ -37,6 +37,8 @@ export class CacheService {
   private readonly batcher = new FetchBatcher((indices, since) => this.fetch(indices, since));
   private clock = 0;
   private readonly lastWriteAt = new Map<number, number>();
+  /** Upstream GETs out, per index. */
+  private readonly fetching = new Map<number, number>();
   private readonly writesInFlight = new Map<number, number>();
   private lastClearAt = 0;
   private clearsInFlight = 0;
@@ -134,18 +136,31 @@ export class CacheService {
 
   /** One upstream GET; each value is cached unless a write on its index moved since `startedAt`. */
   private async fetch(indices: number[], startedAt: number): Promise<Map<number, bigint>> {
-    const reply = await this.upstream.request({ op: 'GET', indices });
-    const fetched = new Map<number, bigint>();
-    const now = Date.now();
-    for (let i = 0; i < reply.indices.length; i++) {
-      const index = reply.indices[i];
-      fetched.set(index, reply.values[i]);
-      if (this.unchangedSince(index, startedAt)) {
-        this.metrics.evicted(this.cache.store(index, reply.values[i], now));
+    for (const index of indices) this.fetching.set(index, (this.fetching.get(index) ?? 0) + 1);
+    try {
+      const reply = await this.upstream.request({ op: 'GET', indices });
+      const fetched = new Map<number, bigint>();
+      const now = Date.now();
+      for (let i = 0; i < reply.indices.length; i++) {
+        const index = reply.indices[i];
+        fetched.set(index, reply.values[i]);
+        if (this.unchangedSince(index, startedAt)) {
+          this.metrics.evicted(this.cache.store(index, reply.values[i], now));
+        }
+      }
+      this.metrics.entries.set(this.cache.size);
+      return fetched;
+    } finally {
+      for (const index of indices) {
+        const left = this.fetching.get(index)! - 1;
+        if (left > 0) {
+          this.fetching.set(index, left);
+        } else {
+          this.fetching.delete(index);
+          this.lastWriteAt.delete(index);
+        }
       }
     }
-    this.metrics.entries.set(this.cache.size);
-    return fetched;
   }
 
   private writing(index: number): boolean {
@@ -158,10 +173,15 @@ export class CacheService {
     );
   }
 
+  /** Only a fetch that is out reads when an index was last written, so only those are kept. */
+  private wrote(index: number, time: number): void {
+    if (this.fetching.has(index)) this.lastWriteAt.set(index, time);
+  }
+
   private beginWrite(indices: readonly number[]): void {
     const now = ++this.clock;
     for (const index of indices) {
-      this.lastWriteAt.set(index, now);
+      this.wrote(index, now);
       this.writesInFlight.set(index, (this.writesInFlight.get(index) ?? 0) + 1);
     }
   }
@@ -169,7 +189,7 @@ export class CacheService {
   private endWrite(indices: readonly number[]): void {
     const now = ++this.clock;
     for (const index of indices) {
-      this.lastWriteAt.set(index, now);
+      this.wrote(index, now);
       const left = this.writesInFlight.get(index)! - 1;
       if (left === 0) this.writesInFlight.delete(index);
       else this.writesInFlight.set(index, left);

@@ -1,5 +1,4 @@
 import { ProtocolError } from '@semicache/protocol';
-import { UpstreamError } from '@semicache/transport';
 
 /** Fetches `indices` from the server; `since` is the logical time the oldest asker began. */
 export type FetchMany = (indices: number[], since: number) => Promise<Map<number, bigint>>;
@@ -51,7 +50,10 @@ export class FetchBatcher {
     this.fetchMany([...indices], since).then(
       (values) => askers.forEach((asker) => asker.resolve(values)),
       (error: unknown) => {
-        const refused = error instanceof ProtocolError && !(error instanceof UpstreamError);
+        // Refusals that one asker's part may have caused; anything else would fail alone too.
+        const refused =
+          error instanceof ProtocolError &&
+          (error.code === 'BAD_INDEX' || error.code === 'TOO_LONG');
         if (refused) askers.forEach((asker) => this.fetchAlone(asker));
         else askers.forEach((asker) => asker.reject(error));
       },

@@ -29,7 +29,7 @@ export function loadProxyConfig(argv: readonly string[] = process.argv): ProxyCo
     'semicache-proxy',
     'The semicache proxy: caches part of the server table and serves the semicolon protocol.',
     [
-      ...listenerOptions(PREFIX, { port: 6001, adminPort: 9001 }),
+      ...listenerOptions(PREFIX, { port: 6001, adminPort: 9001, idleTimeoutMs: 300_000 }),
       {
         flags: '--upstream <host:port>',
         description: 'the server to cache',

@@ -18,6 +18,8 @@ import { UpstreamMetrics } from './upstream-metrics';
           connectTimeoutMs: config.upstreamConnectTimeoutMs,
           reconnectMinMs: config.reconnectMinMs,
           reconnectMaxMs: config.reconnectMaxMs,
+          // A GET reply carries an index and a value (up to 20 characters) per index asked.
+          maxReplyLength: config.maxMessageLength * 32,
           observer,
         });
         // The first attempt only: a proxy starts (and serves nothing but errors) while the server is down.

@@ -18,7 +18,10 @@ export function loadServerConfig(argv: readonly string[] = process.argv): Server
     'semicache-server',
     'The semicache server: holds the whole table and serves the semicolon protocol.',
     [
-      ...listenerOptions(PREFIX, { port: 6002, adminPort: 9002 }),
+      // No idle timeout by default: the server's usual client is the proxy's one long-lived
+      // connection, which an idle timeout would cut whenever traffic stops; TCP keepalive
+      // finds peers that are gone.
+      ...listenerOptions(PREFIX, { port: 6002, adminPort: 9002, idleTimeoutMs: 0 }),
       {
         flags: '--size <n>',
         description: 'entries in the table',
@@ -32,7 +35,7 @@ export function loadServerConfig(argv: readonly string[] = process.argv): Server
         default: './data',
       },
       {
-        flags: '--in-memory',
+        flags: '--in-memory [true|false]',
         description: 'keep the table in memory only (nothing survives a restart)',
         env: `${PREFIX}_IN_MEMORY`,
       },

@@ -1,5 +1,5 @@
 import { mkdir, open, readFile, rename, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { parseInt64 } from '@semicache/protocol';
 import { applyPut, type TableStore } from './table-store';
@@ -43,6 +43,7 @@ function logLine(payload: string): string {
 export class FileTableStore implements TableStore {
   private queue: Pending[] = [];
   private writing = false;
+  private drained: Promise<void> = Promise.resolve();
   private logBytes = 0;
   failure: string | undefined;
 
@@ -57,7 +58,9 @@ export class FileTableStore implements TableStore {
     size: number,
     warn: (message: string) => void,
   ): Promise<FileTableStore> {
-    await mkdir(dir, { recursive: true });
+    const created = await mkdir(dir, { recursive: true });
+    // A new directory's entry must be durable too: sync the parent it was created in.
+    if (created !== undefined) await syncDirectory(dirname(resolve(dir)));
     const values = await readSnapshot(dir, size);
     const dropped = await replayLog(dir, values);
     if (dropped > 0)
@@ -69,6 +72,8 @@ export class FileTableStore implements TableStore {
     const log = await open(join(dir, LOG), 'a');
     await log.truncate(0);
     await log.sync();
+    // The log may have just been created: its directory entry is made durable before any write.
+    await syncDirectory(dir);
     return new FileTableStore(dir, values, log);
   }
 
@@ -83,7 +88,7 @@ export class FileTableStore implements TableStore {
 
   /** Waits for queued writes, then closes the log. */
   async close(): Promise<void> {
-    while (this.writing) await new Promise((resolve) => setImmediate(resolve));
+    await this.drained;
     await this.log.close();
   }
 
@@ -94,7 +99,7 @@ export class FileTableStore implements TableStore {
     apply();
     return new Promise((resolve, reject) => {
       this.queue.push({ line: logLine(payload), resolve, reject });
-      if (!this.writing) void this.drain();
+      if (!this.writing) this.drained = this.drain();
     });
   }
 
@@ -237,6 +242,10 @@ async function writeSnapshot(dir: string, values: BigInt64Array): Promise<void> 
     await file.close();
   }
   await rename(temporary, path);
+  await syncDirectory(dir);
+}
+
+async function syncDirectory(dir: string): Promise<void> {
   const directory = await open(dir, 'r');
   try {
     await directory.sync();
