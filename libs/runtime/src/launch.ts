@@ -40,6 +40,7 @@ export async function launch(spec: LaunchSpec): Promise<LaunchedApp> {
     host: listener.host,
     port: listener.port,
     maxConnections: listener.maxConnections,
+    shutdownTimeoutMs: listener.shutdownTimeoutMs,
     parse: spec.parse,
     socket: {
       maxMessageLength: listener.maxMessageLength,

@@ -29,6 +29,7 @@ export const listenerSchema = z.object({
   idleTimeoutMs: nonNegativeInt,
   maxConnections: positiveInt,
   maxPendingReplies: positiveInt,
+  shutdownTimeoutMs: positiveInt,
 });
 export type ListenerConfig = z.infer<typeof listenerSchema>;
 
@@ -99,6 +100,13 @@ export function listenerOptions(
       description: 'unanswered requests per connection before reading from it pauses',
       env: `${prefix}_MAX_PENDING_REPLIES`,
       default: '128',
+    },
+    {
+      flags: '--shutdown-timeout-ms <ms>',
+      description:
+        'on SIGTERM/SIGINT, how long to wait for in-flight replies before closing connections',
+      env: `${prefix}_SHUTDOWN_TIMEOUT_MS`,
+      default: '5000',
     },
   ];
 }

@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, rename, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { parseInt64 } from '@semicache/protocol';
@@ -14,6 +14,7 @@ export class DataDirectoryError extends Error {
 
 const SNAPSHOT = 'table.snapshot';
 const LOG = 'table.log';
+const LOCK = 'server.pid';
 const SNAPSHOT_FORMAT = 'semicache-table/1';
 /** Fold the log into a new snapshot once it grows past this many bytes. */
 const COMPACT_AFTER_BYTES = 4 * 1024 * 1024;
@@ -61,20 +62,26 @@ export class FileTableStore implements TableStore {
     const created = await mkdir(dir, { recursive: true });
     // A new directory's entry must be durable too: sync the parent it was created in.
     if (created !== undefined) await syncDirectory(dirname(resolve(dir)));
-    const values = await readSnapshot(dir, size);
-    const dropped = await replayLog(dir, values);
-    if (dropped > 0)
-      warn(
-        `dropped ${dropped} byte(s) of an unfinished write at the end of ${join(dir, LOG)} (it was never acknowledged)`,
-      );
-    await writeSnapshot(dir, values);
-    // Append mode: every write lands at the end, also after compaction truncates the log.
-    const log = await open(join(dir, LOG), 'a');
-    await log.truncate(0);
-    await log.sync();
-    // The log may have just been created: its directory entry is made durable before any write.
-    await syncDirectory(dir);
-    return new FileTableStore(dir, values, log);
+    await lockDirectory(dir);
+    try {
+      const values = await readSnapshot(dir, size);
+      const dropped = await replayLog(dir, values);
+      if (dropped > 0)
+        warn(
+          `dropped ${dropped} byte(s) of an unfinished write at the end of ${join(dir, LOG)} (it was never acknowledged)`,
+        );
+      await writeSnapshot(dir, values);
+      // Append mode: every write lands at the end, also after compaction truncates the log.
+      const log = await open(join(dir, LOG), 'a');
+      await log.truncate(0);
+      await log.sync();
+      // The log may have just been created: its directory entry is made durable before any write.
+      await syncDirectory(dir);
+      return new FileTableStore(dir, values, log);
+    } catch (error) {
+      await rm(join(dir, LOCK), { force: true });
+      throw error;
+    }
   }
 
   put(indices: readonly number[], values: readonly bigint[]): Promise<void> {
@@ -90,6 +97,7 @@ export class FileTableStore implements TableStore {
   async close(): Promise<void> {
     await this.drained;
     await this.log.close();
+    await rm(join(this.dir, LOCK), { force: true });
   }
 
   private enqueue(payload: string, apply: () => void): Promise<void> {
@@ -243,6 +251,39 @@ async function writeSnapshot(dir: string, values: BigInt64Array): Promise<void> 
   }
   await rename(temporary, path);
   await syncDirectory(dir);
+}
+
+/**
+ * Two servers on one data directory would interleave their logs: the first takes `server.pid`.
+ * A lock left by a process that no longer runs (after `kill -9`) is taken over.
+ */
+async function lockDirectory(dir: string): Promise<void> {
+  const path = join(dir, LOCK);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await writeFile(path, `${process.pid}\n`, { flag: 'wx' });
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const holder = Number((await readIfExists(path))?.trim());
+    if (Number.isInteger(holder) && holder !== process.pid && isRunning(holder)) {
+      throw new DataDirectoryError(
+        `${dir} is in use by another semicache server (pid ${holder}, in ${path}); stop it or use another --data-dir`,
+      );
+    }
+    await rm(path, { force: true });
+  }
+  throw new DataDirectoryError(`cannot lock ${path}`);
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 async function syncDirectory(dir: string): Promise<void> {
