@@ -104,34 +104,14 @@ async function main() {
     ['--in-memory', '--size', '1000', '--port', '0', '--admin-port', '0'],
     'server',
   );
-  const proxy = await start(
-    join(root, entries.proxy),
-    [
-      '--port',
-      '0',
-      '--admin-port',
-      '0',
-      '--upstream',
-      `127.0.0.1:${server.port}`,
-      '--capacity',
-      '5',
-    ],
-    'proxy',
-  );
-  const missProxy = await start(
-    join(root, entries.proxy),
-    [
-      '--port',
-      '0',
-      '--admin-port',
-      '0',
-      '--upstream',
-      `127.0.0.1:${server.port}`,
-      '--capacity',
-      '5',
-    ],
-    'proxy',
-  );
+  const startProxy = (...flags) =>
+    start(
+      join(root, entries.proxy),
+      ['--port', '0', '--admin-port', '0', '--upstream', `127.0.0.1:${server.port}`, ...flags],
+      'proxy',
+    );
+  const proxy = await startProxy('--capacity', '5');
+  const missProxy = await startProxy('--capacity', '5');
 
   const runs = [
     [
@@ -184,11 +164,7 @@ async function main() {
     ]),
   );
   // A fresh proxy: one that has just served the runs above gives its heap back meanwhile.
-  const idleProxy = await start(
-    join(root, entries.proxy),
-    ['--port', '0', '--admin-port', '0', '--upstream', `127.0.0.1:${server.port}`],
-    'proxy',
-  );
+  const idleProxy = await startProxy();
   const idleBytes = await idleConnectionsCost(idleProxy.port, idleProxy.admin, 1000);
 
   const base = results['baseline, 50 connections'].throughput;
