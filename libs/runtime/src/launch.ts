@@ -1,7 +1,6 @@
 import { type DynamicModule, Logger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { ParseOptions } from '@semicache/protocol';
 import { SemicolonServer } from '@semicache/transport';
 import type { AddressInfo } from 'node:net';
 import type { ListenerConfig } from './options';
@@ -11,7 +10,6 @@ export interface LaunchSpec {
   readonly name: 'server' | 'proxy';
   readonly module: DynamicModule;
   readonly listener: ListenerConfig;
-  readonly parse?: ParseOptions;
   /** Extra `key=value` words for the ready line. */
   readonly readyDetails?: () => string;
 }
@@ -41,7 +39,6 @@ export async function launch(spec: LaunchSpec): Promise<LaunchedApp> {
     port: listener.port,
     maxConnections: listener.maxConnections,
     shutdownTimeoutMs: listener.shutdownTimeoutMs,
-    parse: spec.parse,
     socket: {
       maxMessageLength: listener.maxMessageLength,
       bareMessageDelayMs: listener.bareMessageDelayMs,
