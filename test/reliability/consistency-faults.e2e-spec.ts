@@ -14,13 +14,13 @@
  * Once quiet, the server's table read directly is checked as one more read, and the proxy must
  * agree with it on every index (SPEC §1: "the proxy is always consistent with the server").
  */
-import { closeAllConnections, connectTo } from '../support/line-client';
+import { closeAllConnections } from '../support/line-client';
 import { type RunningApp, startApp, stopAll } from '../support/processes';
 import { makeTempDir, removeTempDirs } from '../support/temp-dirs';
 import {
   type Operation,
   countByOp,
-  observedRead,
+  readFinalState,
   planOperations,
   prng,
   verifyHistory,
@@ -168,12 +168,11 @@ describe.each(['fifo', 'lru'])('consistency with faults injected (%s)', (policy)
     await clients;
     const elapsedMs = Date.now() - started;
 
-    const all = Array.from({ length: INDICES }, (_, i) => i);
-    const direct = await connectTo(server.protocol);
-    const invokedAt = process.hrtime.bigint();
-    const serverReply = await direct.send(`OP=GET;IND=${all.join(',')};`);
-    const finalRead = observedRead(-1, all, invokedAt, process.hrtime.bigint(), serverReply);
-    const viaProxy = await (await connectTo(proxy.protocol)).send(`OP=GET;IND=${all.join(',')};`);
+    const { finalRead, serverReply, viaProxy } = await readFinalState(
+      server.protocol,
+      proxy.protocol,
+      INDICES,
+    );
 
     const operations = plans.flat();
     const verdict = verifyHistory([...operations, finalRead], {

@@ -12,15 +12,14 @@
  * INTERNAL error, and a fresh client is served correctly.
  */
 import { closeAllRawClients, RawClient } from '../support/raw-client';
-import { type RunningApp, startApp, stopAll } from '../support/processes';
+import { type RunningApp, stopAll, startStack } from '../support/processes';
 import { recordFigures } from './support/figures';
 import { liveInput, type ModelFrame, sample } from './support/fuzz';
 import {
   MAX_LENGTH,
   exchange,
-  expectServesFreshClient,
+  expectBothStillServing,
   inPool,
-  internalErrors,
   isUp,
   judgeAndSentinel,
   residentBytes,
@@ -125,24 +124,14 @@ describe.each(['server', 'proxy'] as const)('fuzzing the live %s over TCP', (tar
       '--bare-message-delay-ms',
       String(BARE_DELAY_MS),
     ];
-    server = await startApp('server', ['--in-memory', ...limits]);
-    proxy = await startApp('proxy', [
-      '--upstream',
-      `${server.protocol.host}:${server.protocol.port}`,
-      ...limits,
-    ]);
+    ({ server, proxy } = await startStack({ serverArgs: limits, proxyArgs: limits }));
     target = targetName === 'server' ? server : proxy;
   });
 
   afterEach(async () => {
     closeAllRawClients();
     // Whatever a test sent, both processes are up and serve a fresh client correctly.
-    await expectServesFreshClient(server);
-    await expectServesFreshClient(proxy);
-    expect({ server: await internalErrors(server), proxy: await internalErrors(proxy) }).toEqual({
-      server: 0,
-      proxy: 0,
-    });
+    await expectBothStillServing(server, proxy);
   });
 
   afterAll(async () => {

@@ -10,9 +10,9 @@
  * server. Finally the server's own table, read directly, is checked as one more read, and the
  * new proxy agrees with it on every index.
  */
-import { closeAllConnections, connectTo } from '../support/line-client';
+import { closeAllConnections } from '../support/line-client';
 import { type RunningApp, startApp, stopAll } from '../support/processes';
-import { countByOp, observedRead, planOperations, prng, verifyHistory } from '../support/history';
+import { countByOp, readFinalState, planOperations, prng, verifyHistory } from '../support/history';
 import { recordFigures } from './support/figures';
 import { CLOSED, Progress, restartProxy, runThroughFaults } from './support/faults';
 
@@ -65,12 +65,11 @@ describe('the proxy restarted while clients run', () => {
 
     // Once quiet: the server's table, read directly, is one more read to check, and the new
     // proxy agrees with it.
-    const all = Array.from({ length: INDICES }, (_, i) => i);
-    const direct = await connectTo(server.protocol);
-    const invokedAt = process.hrtime.bigint();
-    const serverReply = await direct.send(`OP=GET;IND=${all.join(',')};`);
-    const finalRead = observedRead(-1, all, invokedAt, process.hrtime.bigint(), serverReply);
-    const viaProxy = await (await connectTo(proxy.protocol)).send(`OP=GET;IND=${all.join(',')};`);
+    const { finalRead, serverReply, viaProxy } = await readFinalState(
+      server.protocol,
+      proxy.protocol,
+      INDICES,
+    );
 
     const operations = plans.flat();
     const verdict = verifyHistory([...operations, finalRead], {

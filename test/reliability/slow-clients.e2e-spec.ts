@@ -12,16 +12,10 @@
 import type { ProtocolConnection } from '@semicache/transport';
 import { closeAllConnections, connectTo } from '../support/line-client';
 import { scrape, sampleValue } from '../support/metrics';
-import { type RunningApp, startApp, stopAll, waitFor } from '../support/processes';
+import { type RunningApp, stopAll, waitFor, startStack } from '../support/processes';
 import { RawClient, closeAllRawClients } from '../support/raw-client';
 import { recordFigures } from './support/figures';
-import {
-  expectServesFreshClient,
-  heapUsedBytes,
-  inPool,
-  internalErrors,
-  residentBytes,
-} from './support/live';
+import { expectBothStillServing, heapUsedBytes, inPool, residentBytes } from './support/live';
 
 jest.setTimeout(120_000);
 
@@ -62,24 +56,14 @@ describe.each(['server', 'proxy'] as const)(
 
     beforeAll(async () => {
       const flags = ['--bare-message-delay-ms', String(BARE_DELAY_MS)];
-      server = await startApp('server', ['--in-memory', ...flags]);
-      proxy = await startApp('proxy', [
-        '--upstream',
-        `${server.protocol.host}:${server.protocol.port}`,
-        ...flags,
-      ]);
+      ({ server, proxy } = await startStack({ serverArgs: flags, proxyArgs: flags }));
       target = targetName === 'server' ? server : proxy;
     });
 
     afterEach(async () => {
       closeAllRawClients();
       closeAllConnections();
-      await expectServesFreshClient(server);
-      await expectServesFreshClient(proxy);
-      expect({ server: await internalErrors(server), proxy: await internalErrors(proxy) }).toEqual({
-        server: 0,
-        proxy: 0,
-      });
+      await expectBothStillServing(server, proxy);
     });
 
     afterAll(async () => {

@@ -24,6 +24,8 @@
  * that is not a success of the right shape is an anomaly.
  */
 import type { ProtocolConnection } from '@semicache/transport';
+import { connectTo } from './line-client';
+import type { Endpoint } from './processes';
 
 /** The benchmark's seeded generator (mulberry32), so a failing run can be replayed. */
 export { seededRandom as prng } from '../../apps/client-cli/src/bench/workload';
@@ -124,28 +126,38 @@ export async function runOperations(
   for (const operation of operations) await runOperation(connection, operation);
 }
 
-/**
- * A read made outside the proxy (e.g. straight from the server once everything is quiet), to be
- * checked with the rest of the history: `reply` is the GET reply for `indices`.
- */
-export function observedRead(
-  client: number,
-  indices: readonly number[],
-  invokedAt: bigint,
-  completedAt: bigint,
-  reply: string,
-): Operation {
-  return {
-    client,
+/** The table once everything is quiet: read straight from the server, and through the proxy. */
+export interface FinalState {
+  /** The server's read, as one more operation for `verifyHistory` to check. */
+  readonly finalRead: Operation;
+  readonly serverReply: string;
+  readonly viaProxy: string;
+}
+
+/** Reads indices `0..size-1` from the server directly, then through the proxy. */
+export async function readFinalState(
+  server: Endpoint,
+  proxy: Endpoint,
+  size: number,
+): Promise<FinalState> {
+  const indices = Array.from({ length: size }, (_, index) => index);
+  const message = `OP=GET;IND=${indices.join(',')};`;
+  const direct = await connectTo(server);
+  const invokedAt = process.hrtime.bigint();
+  const serverReply = await direct.send(message);
+  const finalRead: Operation = {
+    client: -1,
     seq: 0,
     op: 'GET',
     indices,
     values: [],
-    message: `OP=GET;IND=${indices.join(',')};`,
+    message,
     invokedAt,
-    completedAt,
-    reply,
+    completedAt: process.hrtime.bigint(),
+    reply: serverReply,
   };
+  const viaProxy = await (await connectTo(proxy)).send(message);
+  return { finalRead, serverReply, viaProxy };
 }
 
 const DATA = /^OP=(GET|PUT|ADD);IND=([0-9,]+);DATA=(-?[0-9]+(?:,-?[0-9]+)*);$/;

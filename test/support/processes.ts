@@ -126,3 +126,29 @@ export async function getJson<T = unknown>(url: string): Promise<{ status: numbe
   const response = await fetch(url);
   return { status: response.status, body: (await response.json()) as T };
 }
+
+/** A real server and a real proxy in front of it, both on ports the OS picked. */
+export interface Stack {
+  readonly server: RunningApp;
+  readonly proxy: RunningApp;
+}
+
+export interface StackOptions {
+  readonly serverArgs?: readonly string[];
+  readonly proxyArgs?: readonly string[];
+}
+
+export function upstreamOf(server: RunningApp): string {
+  return `${server.protocol.host}:${server.protocol.port}`;
+}
+
+/** Starts `server --in-memory` (plus `serverArgs`), then a proxy whose upstream is that server. */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const server = await startApp('server', ['--in-memory', ...(options.serverArgs ?? [])]);
+  const proxy = await startApp('proxy', [
+    '--upstream',
+    upstreamOf(server),
+    ...(options.proxyArgs ?? []),
+  ]);
+  return { server, proxy };
+}

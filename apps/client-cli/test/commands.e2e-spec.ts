@@ -2,7 +2,7 @@
 // (in memory, size 10) behind a real proxy: human output, --json output, exit statuses, error
 // replies (status 1) and local usage errors (status 2, nothing sent).
 import { closeAllConnections, connectTo } from '../../../test/support/line-client';
-import { getJson, type RunningApp, startApp, stopAll } from '../../../test/support/processes';
+import { getJson, type RunningApp, stopAll, startStack } from '../../../test/support/processes';
 import { cells, killAllCli, lines, runCli, silentServer, target } from './support/cli';
 
 jest.setTimeout(60_000);
@@ -13,11 +13,7 @@ let server: RunningApp;
 let proxy: RunningApp;
 
 beforeAll(async () => {
-  server = await startApp('server', ['--in-memory']);
-  proxy = await startApp('proxy', [
-    '--upstream',
-    `${server.protocol.host}:${server.protocol.port}`,
-  ]);
+  ({ server, proxy } = await startStack());
 });
 afterEach(async () => {
   closeAllConnections();

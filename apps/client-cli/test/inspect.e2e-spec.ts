@@ -1,7 +1,7 @@
 // SPEC §4, §5, §6, issue 5: `inspect` after a known sequence of requests shows the server's
 // table beside the proxy's cache in eviction order (oldest first) and the hit/miss figures. A
 // fresh server and proxy (capacity 5, FIFO, the defaults) so the counters start at zero.
-import { type RunningApp, startApp, stopAll } from '../../../test/support/processes';
+import { type RunningApp, stopAll, startStack } from '../../../test/support/processes';
 import { cells, closedPort, killAllCli, lines, runCli, target } from './support/cli';
 
 jest.setTimeout(60_000);
@@ -21,11 +21,7 @@ let server: RunningApp;
 let proxy: RunningApp;
 
 beforeAll(async () => {
-  server = await startApp('server', ['--in-memory']);
-  proxy = await startApp('proxy', [
-    '--upstream',
-    `${server.protocol.host}:${server.protocol.port}`,
-  ]);
+  ({ server, proxy } = await startStack());
 });
 afterEach(() => killAllCli());
 afterAll(() => stopAll());

@@ -1,7 +1,7 @@
 // SPEC §6, issue 5: the built CLI's prompt (started with no command) driven through a pipe, one
 // command a line, against a real server behind a real proxy.
 import { closeAllConnections, connectTo } from '../../../test/support/line-client';
-import { getJson, type RunningApp, startApp, stopAll } from '../../../test/support/processes';
+import { getJson, type RunningApp, stopAll, startStack } from '../../../test/support/processes';
 import { closedPort, killAllCli, lines, runCli, target } from './support/cli';
 
 jest.setTimeout(60_000);
@@ -10,11 +10,7 @@ let server: RunningApp;
 let proxy: RunningApp;
 
 beforeAll(async () => {
-  server = await startApp('server', ['--in-memory']);
-  proxy = await startApp('proxy', [
-    '--upstream',
-    `${server.protocol.host}:${server.protocol.port}`,
-  ]);
+  ({ server, proxy } = await startStack());
 });
 afterEach(async () => {
   closeAllConnections();

@@ -10,8 +10,6 @@ export const LATENCY_BUCKETS = [
   0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
 ];
 
-const REQUEST_OUTCOMES: readonly RequestOutcome[] = ['ok', 'error'];
-
 /** The protocol listener's metrics, the same in both apps (Prometheus's `job` tells them apart). */
 @Injectable()
 export class TransportMetrics implements TransportObserver {
@@ -22,7 +20,7 @@ export class TransportMetrics implements TransportObserver {
   private readonly accepted: Counter;
   // Every series exists from the start at 0, so rate() and the latency quantiles see the
   // first request of each kind; the slots of the known label sets are looked up once.
-  private readonly requestSlots = new Map<string, CounterSlot>();
+  private readonly requestSlots = new Map<string, Record<RequestOutcome, CounterSlot>>();
   private readonly durationSlots = new Map<string, HistogramSlot>();
   private readonly errorSlots = new Map<string, CounterSlot>();
 
@@ -57,9 +55,10 @@ export class TransportMetrics implements TransportObserver {
       registers,
     });
     for (const op of [...OPS, 'none']) {
-      for (const outcome of REQUEST_OUTCOMES) {
-        this.requestSlots.set(`${op} ${outcome}`, this.requests.slot({ op, outcome }));
-      }
+      this.requestSlots.set(op, {
+        ok: this.requests.slot({ op, outcome: 'ok' }),
+        error: this.requests.slot({ op, outcome: 'error' }),
+      });
       this.durationSlots.set(op, this.duration.slot({ op }));
     }
     for (const code of ERROR_CODES) this.errorSlots.set(code, this.errors.slot({ code }));
@@ -75,7 +74,7 @@ export class TransportMetrics implements TransportObserver {
   }
 
   requestCompleted(op: string, outcome: RequestOutcome, seconds: number): void {
-    this.requestSlots.get(`${op} ${outcome}`)!.count++;
+    this.requestSlots.get(op)![outcome].count++;
     this.durationSlots.get(op)!.observe(seconds);
   }
 

@@ -109,6 +109,16 @@ export async function expectServesFreshClient(app: RunningApp): Promise<void> {
   reader.close();
 }
 
+/** Whatever a test sent: both apps are up, serve a fresh client correctly and replied no INTERNAL. */
+export async function expectBothStillServing(server: RunningApp, proxy: RunningApp): Promise<void> {
+  await expectServesFreshClient(server);
+  await expectServesFreshClient(proxy);
+  expect({ server: await internalErrors(server), proxy: await internalErrors(proxy) }).toEqual({
+    server: 0,
+    proxy: 0,
+  });
+}
+
 /** The app's resident memory now, from its own /metrics (prom-client's process metrics). */
 export async function residentBytes(app: RunningApp): Promise<number> {
   const value = sampleValue((await scrape(app.admin)).samples, 'process_resident_memory_bytes');

@@ -4,35 +4,14 @@ import { connectTo } from '../../../../test/support/line-client';
 import {
   type Endpoint,
   type RunningApp,
+  type Stack,
+  type StackOptions,
   getJson,
-  startApp,
+  startStack,
+  upstreamOf,
 } from '../../../../test/support/processes';
 
-/** A real server and a real proxy in front of it, both on ports the OS picked. */
-export interface Stack {
-  readonly server: RunningApp;
-  readonly proxy: RunningApp;
-}
-
-export interface StackOptions {
-  readonly serverArgs?: readonly string[];
-  readonly proxyArgs?: readonly string[];
-}
-
-export function upstreamOf(server: RunningApp): string {
-  return `${server.protocol.host}:${server.protocol.port}`;
-}
-
-/** Starts `server --in-memory` (plus `serverArgs`), then a proxy whose upstream is that server. */
-export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const server = await startApp('server', ['--in-memory', ...(options.serverArgs ?? [])]);
-  const proxy = await startApp('proxy', [
-    '--upstream',
-    upstreamOf(server),
-    ...(options.proxyArgs ?? []),
-  ]);
-  return { server, proxy };
-}
+export { type Stack, type StackOptions, startStack, upstreamOf };
 
 export interface Stats {
   hits: number;
