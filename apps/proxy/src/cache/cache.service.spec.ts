@@ -1,9 +1,10 @@
 import { type GetReply, ProtocolError, type Reply, type Request } from '@semicache/protocol';
 import { type SemicolonClient, UpstreamError } from '@semicache/transport';
 import { Registry } from 'prom-client';
-import type { ProxyConfig } from '../config/proxy-config';
 import { CacheMetrics } from './cache-metrics';
 import { CacheService } from './cache.service';
+import { EntryCache } from './entry-cache';
+import { createPolicy } from './eviction-policy';
 
 /** An upstream whose replies the test releases one by one, in any order. */
 class ScriptedUpstream {
@@ -23,15 +24,22 @@ class ScriptedUpstream {
   }
 }
 
-function setup(capacity = 5, eviction: 'fifo' | 'lru' = 'fifo') {
+function setup(capacity = 5) {
   const upstream = new ScriptedUpstream();
-  const config = { capacity, eviction } as ProxyConfig;
+  const cache = new EntryCache(capacity, createPolicy('fifo'));
+  const registry = new Registry();
   const service = new CacheService(
-    config,
     upstream as unknown as SemicolonClient,
-    new CacheMetrics(new Registry()),
+    cache,
+    new CacheMetrics(registry, cache),
   );
-  return { upstream, service };
+  return { upstream, service, registry };
+}
+
+/** The value of a gauge without labels, as a scrape now would show it. */
+async function gauge(registry: Registry, name: string): Promise<number | undefined> {
+  const metric = await registry.getSingleMetric(name)?.get();
+  return metric?.values[0]?.value;
 }
 
 /** Lets the FetchBatcher send what it gathered in this turn (it flushes with setImmediate). */
@@ -48,7 +56,7 @@ async function warm(service: CacheService, upstream: ScriptedUpstream, reply: Ge
 }
 
 const cached = (service: CacheService) =>
-  service.cache.entries().map((entry) => [entry.index, entry.value]);
+  service.entries().map((entry) => [entry.index, entry.value]);
 
 describe('CacheService', () => {
   it('answers hits from the cache without asking the server, and fetches all misses in one request', async () => {
@@ -138,6 +146,25 @@ describe('CacheService', () => {
     upstream.at(2).reject(new UpstreamError('UPSTREAM_UNAVAILABLE', 'closed', true));
     await expect(lostClear).rejects.toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
     expect(cached(service)).toStrictEqual([]);
+  });
+
+  it('shows the entries and capacity gauges as the cache is when scraped', async () => {
+    const { upstream, service, registry } = setup(3);
+    expect(await gauge(registry, 'semicache_cache_capacity')).toBe(3);
+    expect(await gauge(registry, 'semicache_cache_entries')).toBe(0);
+    await warm(service, upstream, get([1, 2], [4n, 8n]));
+    expect(await gauge(registry, 'semicache_cache_entries')).toBe(2);
+
+    const timedOut = service.put({ op: 'PUT', indices: [1], values: [5n] });
+    upstream.at(1).reject(new UpstreamError('UPSTREAM_TIMEOUT', 'slow', true));
+    await expect(timedOut).rejects.toMatchObject({ code: 'UPSTREAM_TIMEOUT' });
+    expect(await gauge(registry, 'semicache_cache_entries')).toBe(1);
+    expect(service.snapshot()).toStrictEqual({
+      policy: 'fifo',
+      capacity: 3,
+      size: 1,
+      stats: { hits: 0, misses: 2, hitRatio: 0, evictions: 0 },
+    });
   });
 
   it('stores written entries on acknowledgement, evicting the oldest when full', async () => {
