@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import {
   type AddReply,
   type AddRequest,
@@ -10,6 +10,7 @@ import {
   sumInt64,
 } from '@semicache/protocol';
 import { SemicolonClient, UpstreamError } from '@semicache/transport';
+import { PROXY_CONFIG, type ProxyConfig } from '../config/proxy-config';
 import { CacheMetrics, type CacheStats } from './cache-metrics';
 import { type CachedEntry, EntryCache } from './entry-cache';
 import type { EvictionPolicyName } from './eviction-policy';
@@ -39,13 +40,23 @@ export interface CacheSnapshot {
 @Injectable()
 export class CacheService {
   private readonly fence = new WriteFence();
-  private readonly batcher = new FetchBatcher((indices, since) => this.fetch(indices, since));
+  private readonly batcher: FetchBatcher;
 
   constructor(
+    @Inject(PROXY_CONFIG) config: ProxyConfig,
     private readonly upstream: SemicolonClient,
     private readonly cache: EntryCache,
     private readonly metrics: CacheMetrics,
-  ) {}
+  ) {
+    // The server is taken to accept messages as long as the proxy does (both 64 KiB by default).
+    this.batcher = new FetchBatcher(
+      {
+        fetch: (indices, since) => this.fetch(indices, since),
+        writeBeganSince: (indices, since) => this.fence.writeBeganSince(indices, since),
+      },
+      config.maxMessageLength,
+    );
+  }
 
   get(request: GetRequest): GetReply | Promise<GetReply> {
     const values = this.lookup(request.indices);

@@ -106,4 +106,39 @@ describe('WriteFence', () => {
       expect(fence.mayStore(2, since)).toBe(false);
     });
   });
+
+  describe('writeBeganSince', () => {
+    it('is false for writes that began before the read started, even if they end after', () => {
+      const fence = new WriteFence();
+      fence.writeStarted([1]);
+      fence.clearStarted();
+      const since = fence.readStarted([1, 2]);
+      fence.writeEnded([1]);
+      fence.clearEnded();
+      expect(fence.writeBeganSince([1, 2], since)).toBe(false);
+    });
+
+    it('is true once a write on one of the indices began after the read started', () => {
+      const fence = new WriteFence();
+      const since = fence.readStarted([1, 2]);
+      fence.writeStarted([3]);
+      expect(fence.writeBeganSince([1, 2], since)).toBe(false);
+      fence.writeStarted([2]);
+      expect(fence.writeBeganSince([1, 2], since)).toBe(true);
+      expect(fence.writeBeganSince([1], since)).toBe(false);
+    });
+
+    it('is true for every index once a CLR began after the read started', () => {
+      const fence = new WriteFence();
+      const since = fence.readStarted([1]);
+      fence.clearStarted();
+      expect(fence.writeBeganSince([1], since)).toBe(true);
+    });
+
+    it('is true for an index no read waits for: its history is not kept', () => {
+      const fence = new WriteFence();
+      const since = fence.readStarted([1]);
+      expect(fence.writeBeganSince([1, 2], since)).toBe(true);
+    });
+  });
 });

@@ -2,6 +2,8 @@
 interface Watch {
   /** Reads waiting for this index from the server. */
   readers: number;
+  /** When a write on this index last began (0: not while watched). */
+  lastBegan: number;
   /** When a write on this index last began or ended (0: not while watched). */
   lastMoved: number;
 }
@@ -20,6 +22,7 @@ export class WriteFence {
   private readonly watched = new Map<number, Watch>();
   private readonly writesInFlight = new Map<number, number>();
   private clearsInFlight = 0;
+  private lastClearBegan = 0;
   private lastClearMoved = 0;
 
   /**
@@ -34,7 +37,7 @@ export class WriteFence {
   readStarted(indices: readonly number[]): number {
     for (const index of indices) {
       const watch = this.watched.get(index);
-      if (watch === undefined) this.watched.set(index, { readers: 1, lastMoved: 0 });
+      if (watch === undefined) this.watched.set(index, { readers: 1, lastBegan: 0, lastMoved: 0 });
       else watch.readers++;
     }
     return this.clock;
@@ -60,16 +63,36 @@ export class WriteFence {
     return watch !== undefined && watch.lastMoved <= since;
   }
 
-  writeStarted(indices: readonly number[]): void {
-    this.moved(indices);
+  /**
+   * Whether a write on one of `indices` (or a CLR) began after a read of them started at `since`
+   * (asked before that read ends). Writes go upstream when they begin, so such a write is on its
+   * way to the server behind the read: asking the server again would read the write.
+   */
+  writeBeganSince(indices: readonly number[], since: number): boolean {
+    if (this.lastClearBegan > since) return true;
     for (const index of indices) {
+      const watch = this.watched.get(index);
+      if (watch === undefined || watch.lastBegan > since) return true;
+    }
+    return false;
+  }
+
+  /** A PUT of `indices` goes to the server now. */
+  writeStarted(indices: readonly number[]): void {
+    const now = ++this.clock;
+    for (const index of indices) {
+      const watch = this.watched.get(index);
+      if (watch !== undefined) watch.lastBegan = watch.lastMoved = now;
       this.writesInFlight.set(index, (this.writesInFlight.get(index) ?? 0) + 1);
     }
   }
 
+  /** That PUT is acknowledged, refused or given up on. */
   writeEnded(indices: readonly number[]): void {
-    this.moved(indices);
+    const now = ++this.clock;
     for (const index of indices) {
+      const watch = this.watched.get(index);
+      if (watch !== undefined) watch.lastMoved = now;
       const left = this.writesInFlight.get(index)! - 1;
       if (left === 0) this.writesInFlight.delete(index);
       else this.writesInFlight.set(index, left);
@@ -78,19 +101,11 @@ export class WriteFence {
 
   clearStarted(): void {
     this.clearsInFlight++;
-    this.lastClearMoved = ++this.clock;
+    this.lastClearBegan = this.lastClearMoved = ++this.clock;
   }
 
   clearEnded(): void {
     this.clearsInFlight--;
     this.lastClearMoved = ++this.clock;
-  }
-
-  private moved(indices: readonly number[]): void {
-    const now = ++this.clock;
-    for (const index of indices) {
-      const watch = this.watched.get(index);
-      if (watch !== undefined) watch.lastMoved = now;
-    }
   }
 }
