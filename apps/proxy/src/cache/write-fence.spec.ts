@@ -1,5 +1,44 @@
 import { WriteFence } from './write-fence';
 
+/** One event around a read of index 1 (`read` starts it, `done` ends it). */
+type Step = 'read' | 'done' | 'put' | 'acked' | 'put 2' | 'acked 2' | 'clr' | 'cleared';
+
+function apply(fence: WriteFence, steps: readonly Step[]): number {
+  let since = Number.NaN;
+  for (const step of steps) {
+    if (step === 'read') since = fence.readStarted([1]);
+    else if (step === 'done') fence.readEnded([1]);
+    else if (step === 'put') fence.writeStarted([1]);
+    else if (step === 'acked') fence.writeEnded([1]);
+    else if (step === 'put 2') fence.writeStarted([2]);
+    else if (step === 'acked 2') fence.writeEnded([2]);
+    else if (step === 'clr') fence.clearStarted();
+    else fence.clearEnded();
+  }
+  return since;
+}
+
+/**
+ * Each row: what happened around a read of index 1; then mayStore (whether the read may cache
+ * the value the server sent it) and writeBeganSince (whether a write went upstream after the
+ * read, so that asking the server again would read it).
+ */
+const SCENARIOS: [string, Step[], boolean, boolean][] = [
+  ['no write at all', ['read'], true, false],
+  ['a write on another index', ['read', 'put 2', 'acked 2'], true, false],
+  ['a write that ended before the read', ['put', 'acked', 'read'], true, false],
+  ['a CLR that ended before the read', ['clr', 'cleared', 'read'], true, false],
+  ['a write in flight since before the read', ['put', 'read'], false, false],
+  // Its outcome may be unknown (a timeout): the read's value may be older than the server's.
+  ['a write begun before the read, ended during it', ['put', 'read', 'acked'], false, false],
+  ['a CLR in flight since before the read', ['clr', 'read'], false, false],
+  ['a write that began during the read', ['read', 'put'], false, true],
+  ['a write that began and ended during the read', ['read', 'put', 'acked'], false, true],
+  ['a CLR that began and ended during the read', ['read', 'clr', 'cleared'], false, true],
+  // The fence keeps no history of an index no read waits for, so it answers safely.
+  ['a read that has ended', ['read', 'done'], false, true],
+];
+
 describe('WriteFence', () => {
   describe('writing', () => {
     it('is true for an index only while a write on it is in flight', () => {
@@ -33,112 +72,42 @@ describe('WriteFence', () => {
     });
   });
 
-  describe('mayStore', () => {
-    it('lets a read store what it fetched when no write came near its indices', () => {
+  describe.each(SCENARIOS)('after %s', (_name, steps, mayStore, writeBeganSince) => {
+    it(`mayStore is ${mayStore}`, () => {
       const fence = new WriteFence();
-      const since = fence.readStarted([1, 2]);
-      fence.writeStarted([3]);
-      fence.writeEnded([3]);
-      expect([fence.mayStore(1, since), fence.mayStore(2, since)]).toEqual([true, true]);
+      const since = apply(fence, steps);
+      expect(fence.mayStore(1, since)).toBe(mayStore);
     });
 
-    it('lets a read store after writes that ended before it started', () => {
+    it(`writeBeganSince is ${writeBeganSince}`, () => {
       const fence = new WriteFence();
-      fence.writeStarted([1]);
-      fence.writeEnded([1]);
-      fence.clearStarted();
-      fence.clearEnded();
-      const since = fence.readStarted([1]);
-      expect(fence.mayStore(1, since)).toBe(true);
-    });
-
-    it('refuses while a write on the index is in flight', () => {
-      const fence = new WriteFence();
-      fence.writeStarted([1]);
-      const since = fence.readStarted([1]);
-      expect(fence.mayStore(1, since)).toBe(false);
-    });
-
-    it('refuses once a write on the index began after the read started, even after it ended', () => {
-      const fence = new WriteFence();
-      const since = fence.readStarted([1]);
-      fence.writeStarted([1]);
-      fence.writeEnded([1]);
-      expect(fence.mayStore(1, since)).toBe(false);
-    });
-
-    it('refuses once a write that was in flight when the read started has ended', () => {
-      // Its outcome may be unknown (a timeout): the read's value may be older than the server's.
-      const fence = new WriteFence();
-      fence.writeStarted([1]);
-      const since = fence.readStarted([1]);
-      fence.writeEnded([1]);
-      expect(fence.mayStore(1, since)).toBe(false);
-    });
-
-    it('refuses every index once a CLR began after the read started', () => {
-      const fence = new WriteFence();
-      const since = fence.readStarted([5, 6]);
-      fence.clearStarted();
-      fence.clearEnded();
-      expect([fence.mayStore(5, since), fence.mayStore(6, since)]).toEqual([false, false]);
-    });
-
-    it('keeps an index history while any read still waits for it', () => {
-      const fence = new WriteFence();
-      const first = fence.readStarted([1]);
-      const second = fence.readStarted([1]);
-      fence.readEnded([1]);
-      fence.writeStarted([1]);
-      fence.writeEnded([1]);
-      expect(fence.mayStore(1, second)).toBe(false);
-      expect(fence.mayStore(1, first)).toBe(false);
-      // A read started after that write may store again.
-      const third = fence.readStarted([1]);
-      expect(fence.mayStore(1, third)).toBe(true);
-    });
-
-    it('refuses an index no read waits for: its history is not kept', () => {
-      const fence = new WriteFence();
-      const since = fence.readStarted([1]);
-      fence.readEnded([1]);
-      expect(fence.mayStore(1, since)).toBe(false);
-      expect(fence.mayStore(2, since)).toBe(false);
+      const since = apply(fence, steps);
+      expect(fence.writeBeganSince([1], since)).toBe(writeBeganSince);
     });
   });
 
-  describe('writeBeganSince', () => {
-    it('is false for writes that began before the read started, even if they end after', () => {
-      const fence = new WriteFence();
-      fence.writeStarted([1]);
-      fence.clearStarted();
-      const since = fence.readStarted([1, 2]);
-      fence.writeEnded([1]);
-      fence.clearEnded();
-      expect(fence.writeBeganSince([1, 2], since)).toBe(false);
-    });
+  it('answers for all the indices a read waits for', () => {
+    const fence = new WriteFence();
+    const since = fence.readStarted([1, 2]);
+    fence.writeStarted([2]);
+    expect([fence.mayStore(1, since), fence.mayStore(2, since)]).toEqual([true, false]);
+    expect([fence.writeBeganSince([1], since), fence.writeBeganSince([1, 2], since)]).toEqual([
+      false,
+      true,
+    ]);
+  });
 
-    it('is true once a write on one of the indices began after the read started', () => {
-      const fence = new WriteFence();
-      const since = fence.readStarted([1, 2]);
-      fence.writeStarted([3]);
-      expect(fence.writeBeganSince([1, 2], since)).toBe(false);
-      fence.writeStarted([2]);
-      expect(fence.writeBeganSince([1, 2], since)).toBe(true);
-      expect(fence.writeBeganSince([1], since)).toBe(false);
-    });
-
-    it('is true for every index once a CLR began after the read started', () => {
-      const fence = new WriteFence();
-      const since = fence.readStarted([1]);
-      fence.clearStarted();
-      expect(fence.writeBeganSince([1], since)).toBe(true);
-    });
-
-    it('is true for an index no read waits for: its history is not kept', () => {
-      const fence = new WriteFence();
-      const since = fence.readStarted([1]);
-      expect(fence.writeBeganSince([1, 2], since)).toBe(true);
-    });
+  it('keeps an index history while any read still waits for it', () => {
+    const fence = new WriteFence();
+    const first = fence.readStarted([1]);
+    const second = fence.readStarted([1]);
+    fence.readEnded([1]);
+    fence.writeStarted([1]);
+    fence.writeEnded([1]);
+    expect([fence.mayStore(1, first), fence.mayStore(1, second)]).toEqual([false, false]);
+    expect(fence.writeBeganSince([1], second)).toBe(true);
+    // A read started after that write may store again.
+    const third = fence.readStarted([1]);
+    expect([fence.mayStore(1, third), fence.writeBeganSince([1], third)]).toEqual([true, false]);
   });
 });
