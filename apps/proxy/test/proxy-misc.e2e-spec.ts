@@ -57,6 +57,45 @@ describe('pipelining through the proxy', () => {
   });
 });
 
+describe('a GET pipelined before a PUT of its index, beside a GET the server refuses', () => {
+  const PIPELINE = ['OP=GET;IND=1;', 'OP=GET;IND=12;', 'OP=PUT;IND=1;DATA=5;'];
+  const BAD_INDEX_12 = 'OP=ERR;CODE=BAD_INDEX;MSG=index 12 is outside 0..9;';
+
+  it('reads the value from before the PUT', async () => {
+    const { proxy } = await startStack();
+    const client = await connectTo(proxy.protocol);
+    expect(await client.sendBatch(PIPELINE)).toEqual([
+      'OP=GET;IND=1;DATA=0;',
+      BAD_INDEX_12,
+      'OP=PUT;IND=1;DATA=5;',
+    ]);
+  });
+
+  it('gets an error, never the later write, once the server came back with a smaller table', async () => {
+    const { server, proxy } = await startStack({ serverArgs: ['--size', '20'] });
+    const client = await connectTo(proxy.protocol);
+    // The proxy now knows the server has indices 0..15 at least.
+    expect(await client.send('OP=GET;IND=15;')).toBe('OP=GET;IND=15;DATA=0;');
+
+    const port = server.protocol.port;
+    await server.stop('SIGKILL');
+    await waitFor('proxy /health 503', async () =>
+      (await health(proxy)).status === 503 ? true : undefined,
+    );
+    await startApp('server', ['--in-memory', '--size', '10', '--port', String(port)]);
+    await waitFor('proxy /health 200', async () =>
+      (await health(proxy)).status === 200 ? true : undefined,
+    );
+
+    expect(await client.sendBatch(PIPELINE)).toEqual([
+      expect.stringMatching(/^OP=ERR;CODE=UPSTREAM_UNAVAILABLE;MSG=the server refused [^;]+;$/),
+      BAD_INDEX_12,
+      'OP=PUT;IND=1;DATA=5;',
+    ]);
+    expect(await client.send('OP=GET;IND=1;')).toBe('OP=GET;IND=1;DATA=5;');
+  });
+});
+
 describe('the proxy command line', () => {
   it('--help lists --upstream, --capacity and --eviction and exits 0', async () => {
     const { code, stdout } = await runProxyToExit(['--help']);

@@ -3,6 +3,8 @@ import {
   ProtocolError,
   type ReplyFor,
   type Request,
+  type SuccessReply,
+  excerpt,
   parseReply,
   serializeRequest,
 } from '@semicache/protocol';
@@ -106,7 +108,8 @@ export class SemicolonClient extends ClientProxy<Record<never, never>, UpstreamS
   async request<R extends Request>(request: R): Promise<ReplyFor[R['op']]> {
     const connection = this.connection;
     const started = performance.now();
-    if (connection === undefined) {
+    // A connection that failed stays current until its socket has closed: nothing goes out on it.
+    if (connection === undefined || connection.closed) {
       this.observer.requestCompleted(request.op, 'unavailable', 0);
       throw new UpstreamError(
         'UPSTREAM_UNAVAILABLE',
@@ -125,8 +128,8 @@ export class SemicolonClient extends ClientProxy<Record<never, never>, UpstreamS
         this.observer.requestCompleted(request.op, 'error', secondsSince(started));
         throw new ProtocolError(reply.code, reply.message);
       }
-      if (reply.op !== request.op)
-        this.invalidReply(connection, request.op, `${reply.op} reply to ${request.op}`);
+      const mismatch = mismatchOf(request, reply);
+      if (mismatch !== undefined) this.invalidReply(connection, request.op, mismatch);
       this.observer.requestCompleted(request.op, 'ok', secondsSince(started));
       return reply as ReplyFor[R['op']];
     } catch (error) {
@@ -229,3 +232,26 @@ export class SemicolonClient extends ClientProxy<Record<never, never>, UpstreamS
 }
 
 class UpstreamTimeout extends Error {}
+
+function sameList<T>(left: readonly T[], right: readonly T[]): boolean {
+  if (left.length !== right.length) return false;
+  for (let i = 0; i < left.length; i++) if (left[i] !== right[i]) return false;
+  return true;
+}
+
+/**
+ * Why a successful reply does not answer `request`, or undefined if it does: the same OP, the
+ * request's indices echoed in order (a GET reply's values are as many, which the parser checks),
+ * and a PUT's values as written.
+ */
+function mismatchOf(request: Request, reply: SuccessReply): string | undefined {
+  if (reply.op !== request.op) return `${reply.op} reply to ${request.op}`;
+  if (request.op === 'CLR' || reply.op === 'CLR') return undefined;
+  if (!sameList(reply.indices, request.indices)) {
+    return `${reply.op} reply for IND=${excerpt(reply.indices.join(','))} to IND=${excerpt(request.indices.join(','))}`;
+  }
+  if (request.op === 'PUT' && reply.op === 'PUT' && !sameList(reply.values, request.values)) {
+    return `PUT reply with DATA=${excerpt(reply.values.join(','))} to DATA=${excerpt(request.values.join(','))}`;
+  }
+  return undefined;
+}

@@ -1,25 +1,21 @@
 import { Controller, Get } from '@nestjs/common';
-import { CacheMetrics } from './cache-metrics';
 import { CacheService } from './cache.service';
 
 /** What the cache holds and how it has done. Values are strings: they are signed 64-bit. */
 @Controller()
 export class CacheAdminController {
-  constructor(
-    private readonly service: CacheService,
-    private readonly metrics: CacheMetrics,
-  ) {}
+  constructor(private readonly service: CacheService) {}
 
   @Get('cache')
   entries() {
     const now = Date.now();
-    const { cache } = this.service;
+    const { policy, capacity, size } = this.service.snapshot();
     return {
-      policy: cache.policy.name,
-      capacity: cache.capacity,
-      size: cache.size,
+      policy,
+      capacity,
+      size,
       // Eviction order: the entry that goes next comes first.
-      entries: cache.entries().map((entry) => ({
+      entries: this.service.entries().map((entry) => ({
         index: entry.index,
         value: entry.value.toString(),
         ageMs: now - entry.storedAt,
@@ -29,12 +25,7 @@ export class CacheAdminController {
 
   @Get('stats')
   stats() {
-    const { cache } = this.service;
-    return {
-      ...this.metrics.stats(),
-      size: cache.size,
-      capacity: cache.capacity,
-      policy: cache.policy.name,
-    };
+    const { stats, size, capacity, policy } = this.service.snapshot();
+    return { ...stats, size, capacity, policy };
   }
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type CounterSlot, HotCounter, METRICS_REGISTRY } from '@semicache/runtime';
 import { Gauge, type Registry } from 'prom-client';
+import { EntryCache } from './entry-cache';
 
 export interface CacheStats {
   readonly hits: number;
@@ -10,17 +11,18 @@ export interface CacheStats {
   readonly evictions: number;
 }
 
-/** Hit, miss and eviction counts, kept once and shown both by `/stats` and by `/metrics`. */
+/**
+ * Hit, miss and eviction counts, kept once and shown both by `/stats` and by `/metrics`, and the
+ * cache's size and capacity as gauges.
+ */
 @Injectable()
 export class CacheMetrics {
   // Counted on every request: plain numbers that prom-client reads when scraped.
   private readonly hits: CounterSlot;
   private readonly misses: CounterSlot;
   private readonly evictions: CounterSlot;
-  readonly entries: Gauge;
-  readonly capacity: Gauge;
 
-  constructor(@Inject(METRICS_REGISTRY) registry: Registry) {
+  constructor(@Inject(METRICS_REGISTRY) registry: Registry, cache: EntryCache) {
     const registers = [registry];
     const counter = (name: string, help: string) =>
       new HotCounter({ name, help, labelNames: [], registers }).slot({});
@@ -36,15 +38,22 @@ export class CacheMetrics {
       'semicache_cache_evictions_total',
       'Entries dropped to make room for a new one.',
     );
-    this.entries = new Gauge({
+    // The gauges read the cache when scraped, so nothing has to keep them up to date.
+    new Gauge({
       name: 'semicache_cache_entries',
       help: 'Entries in the cache now.',
       registers,
+      collect() {
+        this.set(cache.size);
+      },
     });
-    this.capacity = new Gauge({
+    new Gauge({
       name: 'semicache_cache_capacity',
       help: 'Entries the cache can hold.',
       registers,
+      collect() {
+        this.set(cache.capacity);
+      },
     });
   }
 

@@ -1,13 +1,25 @@
 import { Module } from '@nestjs/common';
+import { PROXY_CONFIG, type ProxyConfig } from '../config/proxy-config';
 import { UpstreamModule } from '../upstream/upstream.module';
 import { CacheAdminController } from './cache-admin.controller';
 import { CacheMetrics } from './cache-metrics';
 import { CacheController } from './cache.controller';
 import { CacheService } from './cache.service';
+import { EntryCache } from './entry-cache';
+import { createPolicy } from './eviction-policy';
 
 @Module({
   imports: [UpstreamModule],
   controllers: [CacheController, CacheAdminController],
-  providers: [CacheService, CacheMetrics],
+  providers: [
+    {
+      provide: EntryCache,
+      inject: [PROXY_CONFIG],
+      useFactory: (config: ProxyConfig) =>
+        new EntryCache(config.capacity, createPolicy(config.eviction)),
+    },
+    CacheService,
+    CacheMetrics,
+  ],
 })
 export class CacheModule {}

@@ -1,9 +1,17 @@
-import { type GetReply, ProtocolError, type Reply, type Request } from '@semicache/protocol';
+import {
+  type GetReply,
+  ProtocolError,
+  type Reply,
+  type Request,
+  serializeRequest,
+} from '@semicache/protocol';
 import { type SemicolonClient, UpstreamError } from '@semicache/transport';
 import { Registry } from 'prom-client';
 import type { ProxyConfig } from '../config/proxy-config';
 import { CacheMetrics } from './cache-metrics';
 import { CacheService } from './cache.service';
+import { EntryCache } from './entry-cache';
+import { createPolicy } from './eviction-policy';
 
 /** An upstream whose replies the test releases one by one, in any order. */
 class ScriptedUpstream {
@@ -23,15 +31,83 @@ class ScriptedUpstream {
   }
 }
 
-function setup(capacity = 5, eviction: 'fifo' | 'lru' = 'fifo') {
-  const upstream = new ScriptedUpstream();
-  const config = { capacity, eviction } as ProxyConfig;
+/**
+ * A server as the proxy sees it through its one ordered connection: it applies each request
+ * when it is sent, in send order, and answers a moment later. Its table has `size` entries, all 0
+ * at start, and it refuses messages longer than `maxLength`.
+ */
+class TableUpstream {
+  readonly sent: Request[] = [];
+  private readonly values = new Map<number, bigint>();
+
+  constructor(
+    private size: number,
+    private readonly maxLength = 64 * 1024,
+  ) {}
+
+  /** Writes straight to the table, as a client of the server would behind the proxy. */
+  seed(index: number, value: bigint): void {
+    this.values.set(index, value);
+  }
+
+  /** The server restarts with a table of `size` entries, all 0. */
+  restart(size: number): void {
+    this.size = size;
+    this.values.clear();
+  }
+
+  request(request: Request): Promise<Reply> {
+    this.sent.push(request);
+    try {
+      return Promise.resolve(this.apply(request));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+
+  private apply(request: Request): Reply {
+    const length = serializeRequest(request).length;
+    if (length > this.maxLength) throw new ProtocolError('TOO_LONG', `${length} bytes`);
+    if (request.op === 'ADD') throw new Error('the proxy sums ADD itself');
+    if (request.op === 'CLR') {
+      this.values.clear();
+      return { op: 'CLR' };
+    }
+    const outside = request.indices.find((index) => index >= this.size);
+    if (outside !== undefined) {
+      throw new ProtocolError('BAD_INDEX', `index ${outside} is outside 0..${this.size - 1}`);
+    }
+    if (request.op === 'PUT') {
+      request.indices.forEach((index, i) => this.values.set(index, request.values[i]));
+      return { op: 'PUT', indices: request.indices, values: request.values };
+    }
+    const values = request.indices.map((index) => this.values.get(index) ?? 0n);
+    return { op: 'GET', indices: request.indices, values };
+  }
+}
+
+function serviceOver<U extends TableUpstream | ScriptedUpstream>(
+  upstream: U,
+  capacity = 5,
+  maxMessageLength = 64 * 1024,
+) {
+  const cache = new EntryCache(capacity, createPolicy('fifo'));
+  const registry = new Registry();
   const service = new CacheService(
-    config,
+    { maxMessageLength } as ProxyConfig,
     upstream as unknown as SemicolonClient,
-    new CacheMetrics(new Registry()),
+    cache,
+    new CacheMetrics(registry, cache),
   );
-  return { upstream, service };
+  return { upstream, service, registry };
+}
+
+const setup = (capacity = 5) => serviceOver(new ScriptedUpstream(), capacity);
+
+/** The value of a gauge without labels, as a scrape now would show it. */
+async function gauge(registry: Registry, name: string): Promise<number | undefined> {
+  const metric = await registry.getSingleMetric(name)?.get();
+  return metric?.values[0]?.value;
 }
 
 /** Lets the FetchBatcher send what it gathered in this turn (it flushes with setImmediate). */
@@ -48,7 +124,7 @@ async function warm(service: CacheService, upstream: ScriptedUpstream, reply: Ge
 }
 
 const cached = (service: CacheService) =>
-  service.cache.entries().map((entry) => [entry.index, entry.value]);
+  service.entries().map((entry) => [entry.index, entry.value]);
 
 describe('CacheService', () => {
   it('answers hits from the cache without asking the server, and fetches all misses in one request', async () => {
@@ -140,6 +216,25 @@ describe('CacheService', () => {
     expect(cached(service)).toStrictEqual([]);
   });
 
+  it('shows the entries and capacity gauges as the cache is when scraped', async () => {
+    const { upstream, service, registry } = setup(3);
+    expect(await gauge(registry, 'semicache_cache_capacity')).toBe(3);
+    expect(await gauge(registry, 'semicache_cache_entries')).toBe(0);
+    await warm(service, upstream, get([1, 2], [4n, 8n]));
+    expect(await gauge(registry, 'semicache_cache_entries')).toBe(2);
+
+    const timedOut = service.put({ op: 'PUT', indices: [1], values: [5n] });
+    upstream.at(1).reject(new UpstreamError('UPSTREAM_TIMEOUT', 'slow', true));
+    await expect(timedOut).rejects.toMatchObject({ code: 'UPSTREAM_TIMEOUT' });
+    expect(await gauge(registry, 'semicache_cache_entries')).toBe(1);
+    expect(service.snapshot()).toStrictEqual({
+      policy: 'fifo',
+      capacity: 3,
+      size: 1,
+      stats: { hits: 0, misses: 2, hitRatio: 0, evictions: 0 },
+    });
+  });
+
   it('stores written entries on acknowledgement, evicting the oldest when full', async () => {
     const { upstream, service } = setup(2);
     const write = service.put({ op: 'PUT', indices: [1, 2, 3], values: [1n, 2n, 3n] });
@@ -154,6 +249,8 @@ describe('CacheService', () => {
 
   it('gathers the misses of one turn into one upstream GET, each index once', async () => {
     const { upstream, service } = setup();
+    await warm(service, upstream, get([9], [9n])); // the server has indices 0..9
+    upstream.sent.length = 0;
     const reads = [
       service.get({ op: 'GET', indices: [1, 2] }),
       service.get({ op: 'GET', indices: [2, 3] }),
@@ -171,8 +268,10 @@ describe('CacheService', () => {
     ]);
   });
 
-  it('retries each request alone when the server refuses the gathered GET', async () => {
+  it('retries each request alone when the server refuses the gathered GET and nothing was written since', async () => {
     const { upstream, service } = setup();
+    await warm(service, upstream, get([19], [0n])); // then the server restarts with 10 entries
+    upstream.sent.length = 0;
     const good = service.get({ op: 'GET', indices: [1] });
     const bad = service.get({ op: 'GET', indices: [12] });
     await nextTurn();
@@ -200,6 +299,149 @@ describe('CacheService', () => {
       { op: 'PUT', indices: [1], values: [5n] },
       { op: 'GET', indices: [2] },
       { op: 'CLR' },
+    ]);
+  });
+});
+
+describe('CacheService in front of a server that applies requests in the order sent', () => {
+  const PIPELINE = [
+    { op: 'GET', indices: [1] },
+    { op: 'GET', indices: [12] },
+    { op: 'PUT', indices: [1], values: [5n] },
+  ] as const;
+
+  /** What the service answers to PIPELINE, received in one turn as from one pipelining client. */
+  function pipeline(service: CacheService) {
+    return Promise.allSettled([
+      service.get(PIPELINE[0]),
+      service.get(PIPELINE[1]),
+      service.put(PIPELINE[2]),
+    ]);
+  }
+
+  const BAD_INDEX_12 = { code: 'BAD_INDEX', message: 'index 12 is outside 0..9' };
+
+  it('answers a GET pipelined before a PUT of its index with the value from before the PUT', async () => {
+    const { upstream, service } = serviceOver(new TableUpstream(10));
+    expect(await pipeline(service)).toMatchObject([
+      { status: 'fulfilled', value: get([1], [0n]) },
+      { status: 'rejected', reason: BAD_INDEX_12 },
+      { status: 'fulfilled', value: put([1], [5n]) },
+    ]);
+    // Nothing is known of the server yet: each read went alone, and before the write.
+    expect(upstream.sent).toStrictEqual([...PIPELINE]);
+  });
+
+  it('fails that GET rather than answer it with the later write once the server has shrunk', async () => {
+    const { upstream, service } = serviceOver(new TableUpstream(20));
+    await service.get({ op: 'GET', indices: [15] }); // the server has indices 0..15 at least
+    upstream.restart(10);
+    upstream.sent.length = 0;
+
+    expect(await pipeline(service)).toMatchObject([
+      {
+        status: 'rejected',
+        reason: {
+          code: 'UPSTREAM_UNAVAILABLE',
+          message:
+            'the server refused this read combined with others (BAD_INDEX: index 12 is outside 0..9)' +
+            ' and a write on its indices has been sent since: read again',
+        },
+      },
+      { status: 'rejected', reason: BAD_INDEX_12 },
+      { status: 'fulfilled', value: put([1], [5n]) },
+    ]);
+    expect(upstream.sent).toStrictEqual([
+      { op: 'GET', indices: [1, 12] },
+      PIPELINE[2],
+      PIPELINE[1], // retried alone: nothing was written on 12
+    ]);
+
+    // The refusal taught the proxy that it no longer knows the server: unknown indices go alone.
+    upstream.sent.length = 0;
+    expect(
+      await Promise.allSettled([
+        service.get({ op: 'GET', indices: [3] }),
+        service.get({ op: 'GET', indices: [12] }),
+      ]),
+    ).toMatchObject([
+      { status: 'fulfilled', value: get([3], [0n]) },
+      { status: 'rejected', reason: BAD_INDEX_12 },
+    ]);
+    expect(upstream.sent).toStrictEqual([
+      { op: 'GET', indices: [3] },
+      { op: 'GET', indices: [12] },
+    ]);
+  });
+
+  it('retries a refused read alone when no write on its indices was sent after it', async () => {
+    const { service, upstream } = serviceOver(new TableUpstream(20));
+    await service.get({ op: 'GET', indices: [15] });
+    upstream.restart(10);
+    upstream.seed(3, 30n);
+    upstream.seed(4, 40n);
+    upstream.sent.length = 0;
+
+    expect(
+      await Promise.allSettled([
+        service.add({ op: 'ADD', indices: [3, 4] }),
+        service.get({ op: 'GET', indices: [12] }),
+        service.put({ op: 'PUT', indices: [2], values: [9n] }),
+      ]),
+    ).toMatchObject([
+      { status: 'fulfilled', value: { op: 'ADD', indices: [3, 4], sum: 70n } },
+      { status: 'rejected', reason: BAD_INDEX_12 },
+      { status: 'fulfilled', value: put([2], [9n]) },
+    ]);
+    expect(upstream.sent).toStrictEqual([
+      { op: 'GET', indices: [3, 4, 12] },
+      { op: 'PUT', indices: [2], values: [9n] },
+      { op: 'GET', indices: [3, 4] },
+      { op: 'GET', indices: [12] },
+    ]);
+  });
+
+  it('gathers only indices the server is known to have, in GETs no longer than a message may be', async () => {
+    // 40 bytes: "OP=GET;IND=" and ";" leave 28 for the indices, four of six digits.
+    const { upstream, service } = serviceOver(new TableUpstream(1_000_000), 5, 40);
+    await service.get({ op: 'GET', indices: [999_999] });
+    upstream.sent.length = 0;
+    const indices = [100_000, 100_001, 100_002, 100_003, 100_004, 100_005];
+    const replies = await Promise.all(
+      indices.map((index) => service.get({ op: 'GET', indices: [index] })),
+    );
+    expect(replies.map((reply) => reply.values)).toStrictEqual(indices.map(() => [0n]));
+    expect(upstream.sent).toStrictEqual([
+      { op: 'GET', indices: [100_000, 100_001, 100_002, 100_003] },
+      { op: 'GET', indices: [100_004, 100_005] },
+    ]);
+    expect(upstream.sent.map((request) => serializeRequest(request).length)).toStrictEqual([
+      39, 25,
+    ]);
+  });
+
+  it('learns a shorter limit from a gathered GET refused as TOO_LONG', async () => {
+    // The server takes 20 bytes, the proxy assumes 40.
+    const { upstream, service } = serviceOver(new TableUpstream(100, 20), 5, 40);
+    await service.get({ op: 'GET', indices: [99] });
+    const read = (indices: number[]) =>
+      Promise.all(indices.map((index) => service.get({ op: 'GET', indices: [index] })));
+
+    upstream.sent.length = 0;
+    await read([10, 11, 12, 13]);
+    expect(upstream.sent.map((request) => serializeRequest(request))).toStrictEqual([
+      'OP=GET;IND=10,11,12,13;', // 23 bytes: TOO_LONG, and nothing written since
+      'OP=GET;IND=10;',
+      'OP=GET;IND=11;',
+      'OP=GET;IND=12;',
+      'OP=GET;IND=13;',
+    ]);
+
+    upstream.sent.length = 0;
+    await read([20, 21, 22, 23]);
+    expect(upstream.sent.map((request) => serializeRequest(request))).toStrictEqual([
+      'OP=GET;IND=20,21,22;',
+      'OP=GET;IND=23;',
     ]);
   });
 });

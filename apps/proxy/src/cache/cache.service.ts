@@ -11,45 +11,51 @@ import {
 } from '@semicache/protocol';
 import { SemicolonClient, UpstreamError } from '@semicache/transport';
 import { PROXY_CONFIG, type ProxyConfig } from '../config/proxy-config';
-import { CacheMetrics } from './cache-metrics';
-import { EntryCache } from './entry-cache';
-import { createPolicy } from './eviction-policy';
+import { CacheMetrics, type CacheStats } from './cache-metrics';
+import { type CachedEntry, EntryCache } from './entry-cache';
+import type { EvictionPolicyName } from './eviction-policy';
 import { FetchBatcher } from './fetch-batcher';
+import { WriteFence } from './write-fence';
 
 /** A write that reached the server but got no answer: the server may or may not have applied it. */
 function outcomeUnknown(error: unknown): boolean {
   return error instanceof UpstreamError && error.wasSent;
 }
 
+/** What the admin API shows of the cache at one moment. */
+export interface CacheSnapshot {
+  readonly policy: EvictionPolicyName;
+  readonly capacity: number;
+  readonly size: number;
+  readonly stats: CacheStats;
+}
+
 /**
- * The proxy's domain logic (SPEC §4), knowing nothing of sockets: reads are served from the
- * cache where they hit and fetched from the server in one request where they miss (one request
- * for all the misses of a turn of the event loop, see FetchBatcher); writes go
- * through to the server first and reach the cache only once it acknowledged them.
- *
- * Consistency: a value fetched by a miss is stored only if no write (PUT or CLR) on its index
- * began or ended while the fetch was out, so a slow miss that raced a PUT can never put a stale
- * value back. Every write bumps `clock` when it begins and when it ends.
+ * The proxy's domain logic, knowing nothing of sockets: reads are served from the cache where
+ * they hit and fetched from the server in one request where they miss (one request for all the
+ * misses of a turn of the event loop, see FetchBatcher); writes go through to the server first
+ * and reach the cache only once it acknowledged them. The WriteFence decides which cached values
+ * may be served and which fetched values may be stored while writes are in flight.
  */
 @Injectable()
 export class CacheService {
-  readonly cache: EntryCache;
-  private readonly batcher = new FetchBatcher((indices, since) => this.fetch(indices, since));
-  private clock = 0;
-  private readonly lastWriteAt = new Map<number, number>();
-  /** Upstream GETs out, per index. */
-  private readonly fetching = new Map<number, number>();
-  private readonly writesInFlight = new Map<number, number>();
-  private lastClearAt = 0;
-  private clearsInFlight = 0;
+  private readonly fence = new WriteFence();
+  private readonly batcher: FetchBatcher;
 
   constructor(
     @Inject(PROXY_CONFIG) config: ProxyConfig,
     private readonly upstream: SemicolonClient,
+    private readonly cache: EntryCache,
     private readonly metrics: CacheMetrics,
   ) {
-    this.cache = new EntryCache(config.capacity, createPolicy(config.eviction));
-    metrics.capacity.set(config.capacity);
+    // The server is taken to accept messages as long as the proxy does (both 64 KiB by default).
+    this.batcher = new FetchBatcher(
+      {
+        fetch: (indices, since) => this.fetch(indices, since),
+        writeBeganSince: (indices, since) => this.fence.writeBeganSince(indices, since),
+      },
+      config.maxMessageLength,
+    );
   }
 
   get(request: GetRequest): GetReply | Promise<GetReply> {
@@ -73,7 +79,7 @@ export class CacheService {
   }
 
   async put(request: PutRequest): Promise<PutReply> {
-    this.beginWrite(request.indices);
+    this.fence.writeStarted(request.indices);
     this.batcher.flush();
     try {
       const reply = await this.upstream.request(request);
@@ -87,14 +93,12 @@ export class CacheService {
       if (outcomeUnknown(error)) for (const index of request.indices) this.cache.remove(index);
       throw error;
     } finally {
-      this.endWrite(request.indices);
-      this.metrics.entries.set(this.cache.size);
+      this.fence.writeEnded(request.indices);
     }
   }
 
   async clear(): Promise<ClrReply> {
-    this.clearsInFlight++;
-    this.lastClearAt = ++this.clock;
+    this.fence.clearStarted();
     this.batcher.flush();
     try {
       const reply = await this.upstream.request({ op: 'CLR' });
@@ -104,10 +108,23 @@ export class CacheService {
       if (outcomeUnknown(error)) this.cache.clear();
       throw error;
     } finally {
-      this.clearsInFlight--;
-      this.lastClearAt = ++this.clock;
-      this.metrics.entries.set(this.cache.size);
+      this.fence.clearEnded();
     }
+  }
+
+  snapshot(): CacheSnapshot {
+    const { cache } = this;
+    return {
+      policy: cache.policy.name,
+      capacity: cache.capacity,
+      size: cache.size,
+      stats: this.metrics.stats(),
+    };
+  }
+
+  /** Every cached entry, in eviction order: the entry that goes next comes first. */
+  entries(): CachedEntry[] {
+    return this.cache.entries();
   }
 
   /**
@@ -119,7 +136,7 @@ export class CacheService {
     const values = new Array<bigint>(indices.length);
     let missing: number[] | undefined;
     for (let i = 0; i < indices.length; i++) {
-      const value = this.writing(indices[i]) ? undefined : this.cache.lookup(indices[i]);
+      const value = this.fence.writing(indices[i]) ? undefined : this.cache.lookup(indices[i]);
       if (value !== undefined) values[i] = value;
       else (missing ??= []).push(i);
     }
@@ -128,71 +145,32 @@ export class CacheService {
     if (missing === undefined) return values;
     const positions = missing;
     const wanted = [...new Set(positions.map((position) => indices[position]))];
-    return this.batcher.fetch(wanted, this.clock).then((fetched) => {
-      for (const position of positions) values[position] = fetched.get(indices[position])!;
-      return values;
-    });
-  }
-
-  /** One upstream GET; each value is cached unless a write on its index moved since `startedAt`. */
-  private async fetch(indices: number[], startedAt: number): Promise<Map<number, bigint>> {
-    for (const index of indices) this.fetching.set(index, (this.fetching.get(index) ?? 0) + 1);
-    try {
-      const reply = await this.upstream.request({ op: 'GET', indices });
-      const fetched = new Map<number, bigint>();
-      const now = Date.now();
-      for (let i = 0; i < reply.indices.length; i++) {
-        const index = reply.indices[i];
-        fetched.set(index, reply.values[i]);
-        if (this.unchangedSince(index, startedAt)) {
-          this.metrics.evicted(this.cache.store(index, reply.values[i], now));
-        }
-      }
-      this.metrics.entries.set(this.cache.size);
-      return fetched;
-    } finally {
-      for (const index of indices) {
-        const left = this.fetching.get(index)! - 1;
-        if (left > 0) {
-          this.fetching.set(index, left);
-        } else {
-          this.fetching.delete(index);
-          this.lastWriteAt.delete(index);
-        }
-      }
-    }
-  }
-
-  private writing(index: number): boolean {
-    return this.clearsInFlight > 0 || this.writesInFlight.has(index);
-  }
-
-  private unchangedSince(index: number, time: number): boolean {
-    return (
-      !this.writing(index) && this.lastClearAt <= time && (this.lastWriteAt.get(index) ?? 0) <= time
+    const since = this.fence.readStarted(wanted);
+    return this.batcher.fetch(wanted, since).then(
+      (fetched) => {
+        this.fence.readEnded(wanted);
+        for (const position of positions) values[position] = fetched.get(indices[position])!;
+        return values;
+      },
+      (error: unknown) => {
+        this.fence.readEnded(wanted);
+        throw error;
+      },
     );
   }
 
-  /** Only a fetch that is out reads when an index was last written, so only those are kept. */
-  private wrote(index: number, time: number): void {
-    if (this.fetching.has(index)) this.lastWriteAt.set(index, time);
-  }
-
-  private beginWrite(indices: readonly number[]): void {
-    const now = ++this.clock;
-    for (const index of indices) {
-      this.wrote(index, now);
-      this.writesInFlight.set(index, (this.writesInFlight.get(index) ?? 0) + 1);
+  /** One upstream GET; each value is cached if the fence allows it (see WriteFence.mayStore). */
+  private async fetch(indices: number[], since: number): Promise<Map<number, bigint>> {
+    const reply = await this.upstream.request({ op: 'GET', indices });
+    const fetched = new Map<number, bigint>();
+    const now = Date.now();
+    for (let i = 0; i < reply.indices.length; i++) {
+      const index = reply.indices[i];
+      fetched.set(index, reply.values[i]);
+      if (this.fence.mayStore(index, since)) {
+        this.metrics.evicted(this.cache.store(index, reply.values[i], now));
+      }
     }
-  }
-
-  private endWrite(indices: readonly number[]): void {
-    const now = ++this.clock;
-    for (const index of indices) {
-      this.wrote(index, now);
-      const left = this.writesInFlight.get(index)! - 1;
-      if (left === 0) this.writesInFlight.delete(index);
-      else this.writesInFlight.set(index, left);
-    }
+    return fetched;
   }
 }

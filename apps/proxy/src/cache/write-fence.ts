@@ -1,0 +1,111 @@
+/** What the fence remembers of one index while reads wait for it. */
+interface Watch {
+  /** Reads waiting for this index from the server. */
+  readers: number;
+  /** When a write on this index last began (0: not while watched). */
+  lastBegan: number;
+  /** When a write on this index last began or ended (0: not while watched). */
+  lastMoved: number;
+}
+
+/**
+ * Keeps the cache consistent with the writes (PUT and CLR) going through the proxy: which
+ * indices may be served from the cache, and which values fetched from the server may be
+ * stored. Pure bookkeeping on a logical clock (no I/O, no time of day), so it is tested directly.
+ *
+ * Every write ticks the clock when it begins and when it ends. A read that has to ask the server
+ * starts at the clock's time; while it waits, the fence remembers for its indices when a write
+ * last began or ended, and forgets them once no read waits for them any more.
+ */
+export class WriteFence {
+  private clock = 0;
+  private readonly watched = new Map<number, Watch>();
+  private readonly writesInFlight = new Map<number, number>();
+  private clearsInFlight = 0;
+  private lastClearBegan = 0;
+  private lastClearMoved = 0;
+
+  /**
+   * True while a write on `index` (or a CLR) is in flight: its cached value may be outdated any
+   * moment, so a read asks the server, whose reply then comes after the write's.
+   */
+  writing(index: number): boolean {
+    return this.clearsInFlight > 0 || this.writesInFlight.has(index);
+  }
+
+  /** A read starts waiting for `indices` from the server; returns its start time. */
+  readStarted(indices: readonly number[]): number {
+    for (const index of indices) {
+      const watch = this.watched.get(index);
+      if (watch === undefined) this.watched.set(index, { readers: 1, lastBegan: 0, lastMoved: 0 });
+      else watch.readers++;
+    }
+    return this.clock;
+  }
+
+  /** The read that `readStarted(indices)` began is answered or failed. */
+  readEnded(indices: readonly number[]): void {
+    for (const index of indices) {
+      const watch = this.watched.get(index)!;
+      if (--watch.readers === 0) this.watched.delete(index);
+    }
+  }
+
+  /**
+   * Whether a value of `index` that the server sent to a read started at `since` may be cached:
+   * only if no write on it is in flight and none began or ended since (a slower reply could
+   * otherwise put an outdated value back). Asked before that read ends: of an index no read
+   * waits for, the fence knows no history, so its value is not stored.
+   */
+  mayStore(index: number, since: number): boolean {
+    if (this.writing(index) || this.lastClearMoved > since) return false;
+    const watch = this.watched.get(index);
+    return watch !== undefined && watch.lastMoved <= since;
+  }
+
+  /**
+   * Whether a write on one of `indices` (or a CLR) began after a read of them started at `since`
+   * (asked before that read ends). Writes go upstream when they begin, so such a write is on its
+   * way to the server behind the read: asking the server again would read the write.
+   */
+  writeBeganSince(indices: readonly number[], since: number): boolean {
+    if (this.lastClearBegan > since) return true;
+    for (const index of indices) {
+      const watch = this.watched.get(index);
+      if (watch === undefined || watch.lastBegan > since) return true;
+    }
+    return false;
+  }
+
+  /** A PUT of `indices` goes to the server now. */
+  writeStarted(indices: readonly number[]): void {
+    const now = ++this.clock;
+    for (const index of indices) {
+      const watch = this.watched.get(index);
+      if (watch !== undefined) watch.lastBegan = watch.lastMoved = now;
+      this.writesInFlight.set(index, (this.writesInFlight.get(index) ?? 0) + 1);
+    }
+  }
+
+  /** That PUT is acknowledged, refused or given up on. */
+  writeEnded(indices: readonly number[]): void {
+    const now = ++this.clock;
+    for (const index of indices) {
+      const watch = this.watched.get(index);
+      if (watch !== undefined) watch.lastMoved = now;
+      const left = this.writesInFlight.get(index)! - 1;
+      if (left === 0) this.writesInFlight.delete(index);
+      else this.writesInFlight.set(index, left);
+    }
+  }
+
+  clearStarted(): void {
+    this.clearsInFlight++;
+    this.lastClearBegan = this.lastClearMoved = ++this.clock;
+  }
+
+  clearEnded(): void {
+    this.clearsInFlight--;
+    this.lastClearMoved = ++this.clock;
+  }
+}
