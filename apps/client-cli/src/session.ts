@@ -1,5 +1,4 @@
-// The file, not the package index: the index would load NestJS into every CLI run.
-import { ProtocolConnection } from '@semicache/transport/protocol-connection';
+import { ProtocolConnection } from '@semicache/client';
 
 /** Exit statuses of the CLI (also used as the status of a piped prompt session). */
 export const EXIT = { ok: 0, errorReply: 1, usage: 2, connection: 3 } as const;

@@ -1,8 +1,9 @@
 // SPEC §4, §5, §6, issue 5: `inspect` after a known sequence of requests shows the server's
 // table beside the proxy's cache in eviction order (oldest first) and the hit/miss figures. A
 // fresh server and proxy (capacity 5, FIFO, the defaults) so the counters start at zero.
+import { freePort } from '../../../test/support/ports';
 import { type RunningApp, stopAll, startStack } from '../../../test/support/processes';
-import { cells, closedPort, killAllCli, lines, runCli, target } from './support/cli';
+import { cells, killAllCli, lines, runCli, target } from './support/cli';
 
 jest.setTimeout(60_000);
 
@@ -158,7 +159,7 @@ describe('inspect', () => {
   });
 
   it('exits 3 with one line when an admin API cannot be reached', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const run = await runCli([
       ...target(proxy),
       '--server-admin',

@@ -1,6 +1,6 @@
-import { ProtocolConnection } from '@semicache/transport/protocol-connection';
+import { ProtocolConnection, seededRandom } from '@semicache/client';
 import { createHistogram } from 'node:perf_hooks';
-import { type Distribution, type Mix, keyPicker, messageMaker, seededRandom } from './workload';
+import { type Distribution, type Mix, keyPicker, messageMaker } from './workload';
 
 export interface BenchOptions {
   readonly host: string;

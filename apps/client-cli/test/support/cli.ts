@@ -96,20 +96,6 @@ export function cells(text: string): string[][] {
   return lines(text).map((line) => line.trim().split(/\s+/));
 }
 
-/** A port on 127.0.0.1 where nothing listens: bound on port 0, then closed again. */
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve, reject) =>
-    server.close((error) => (error ? reject(error) : resolve())),
-  );
-  return port;
-}
-
 /** A TCP server that accepts connections, records what it receives, and never answers. */
 export interface SilentServer {
   readonly port: number;

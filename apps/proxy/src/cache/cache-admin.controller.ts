@@ -1,4 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
+import type { CacheView, ProxyStats } from '@semicache/client';
 import { CacheMetrics } from './cache-metrics';
 import { CacheService } from './cache.service';
 
@@ -11,7 +12,7 @@ export class CacheAdminController {
   ) {}
 
   @Get('cache')
-  entries() {
+  entries(): CacheView {
     const now = Date.now();
     const { cache } = this.service;
     return {
@@ -28,7 +29,7 @@ export class CacheAdminController {
   }
 
   @Get('stats')
-  stats() {
+  stats(): ProxyStats {
     const { cache } = this.service;
     return {
       ...this.metrics.stats(),
