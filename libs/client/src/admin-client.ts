@@ -45,52 +45,56 @@ export async function getJson<T = unknown>(
   }
 }
 
-/** The body of a 200 answer; any other status is an `AdminRequestError`. */
-async function getOk<T>(url: string, timeoutMs: number): Promise<T> {
-  const { status, body } = await getJson<T>(url, timeoutMs);
-  if (status !== 200) throw new AdminRequestError(url, `${url} answered HTTP ${status}`, status);
-  return body;
-}
-
-/** A proxy's admin API at `baseUrl` (e.g. `http://127.0.0.1:9001`). */
-export class ProxyAdmin {
+/** An app's admin API at `baseUrl` (e.g. `http://127.0.0.1:9001`). */
+abstract class AdminApi {
   constructor(
     readonly baseUrl: string,
     readonly timeoutMs = DEFAULT_ADMIN_TIMEOUT_MS,
   ) {}
 
+  /** The answer to `GET path`, whatever its status. */
+  protected answer<T>(path: string): Promise<JsonAnswer<T>> {
+    return getJson<T>(`${this.baseUrl}${path}`, this.timeoutMs);
+  }
+
+  /** The body of a 200 answer to `GET path`; any other status is an `AdminRequestError`. */
+  protected async ok<T>(path: string): Promise<T> {
+    const url = `${this.baseUrl}${path}`;
+    const { status, body } = await getJson<T>(url, this.timeoutMs);
+    if (status !== 200) throw new AdminRequestError(url, `${url} answered HTTP ${status}`, status);
+    return body;
+  }
+}
+
+/** A proxy's admin API. */
+export class ProxyAdmin extends AdminApi {
   stats(): Promise<ProxyStats> {
-    return getOk(`${this.baseUrl}/stats`, this.timeoutMs);
+    return this.ok('/stats');
   }
 
   cache(): Promise<CacheView> {
-    return getOk(`${this.baseUrl}/cache`, this.timeoutMs);
+    return this.ok('/cache');
   }
 
   /** 200 or 503, both with the same body. */
   health(): Promise<JsonAnswer<ProxyHealth>> {
-    return getJson(`${this.baseUrl}/health`, this.timeoutMs);
+    return this.answer('/health');
   }
 }
 
-/** A server's admin API at `baseUrl` (e.g. `http://127.0.0.1:9002`). */
-export class ServerAdmin {
-  constructor(
-    readonly baseUrl: string,
-    readonly timeoutMs = DEFAULT_ADMIN_TIMEOUT_MS,
-  ) {}
-
+/** A server's admin API. */
+export class ServerAdmin extends AdminApi {
   table(): Promise<TableView> {
-    return getOk(`${this.baseUrl}/table`, this.timeoutMs);
+    return this.ok('/table');
   }
 
   /** 200 with the entry, or 404 `BAD_INDEX` outside the table. */
   entry(index: number | string): Promise<JsonAnswer<TableEntry | AdminRefusal>> {
-    return getJson(`${this.baseUrl}/table/${index}`, this.timeoutMs);
+    return this.answer(`/table/${index}`);
   }
 
   /** 200 or 503, both with the same body. */
   health(): Promise<JsonAnswer<ServerHealth>> {
-    return getJson(`${this.baseUrl}/health`, this.timeoutMs);
+    return this.answer('/health');
   }
 }
