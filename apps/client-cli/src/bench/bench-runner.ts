@@ -21,6 +21,8 @@ export interface BenchOptions {
 export interface BenchResult {
   readonly requests: number;
   readonly errors: number;
+  /** The error replies by code, e.g. `{ BAD_INDEX: 12 }`. */
+  readonly errorCodes: Record<string, number>;
   readonly seconds: number;
   readonly throughput: number;
   /** Latency percentiles in milliseconds. */
@@ -60,6 +62,7 @@ export async function runBench(
   let sent = 0;
   let completed = 0;
   let errors = 0;
+  const errorCodes: Record<string, number> = {};
   const started = process.hrtime.bigint();
   const deadline = Date.now() + options.durationSeconds * 1000;
   const budget = options.requests ?? Number.POSITIVE_INFINITY;
@@ -89,7 +92,11 @@ export async function runBench(
         histogram.record(Math.max(1, Number(process.hrtime.bigint() - writtenAt)));
         completed++;
         inFlight--;
-        if (reply.startsWith('OP=ERR;')) errors++;
+        if (reply.startsWith('OP=ERR;')) {
+          errors++;
+          const code = /^OP=ERR;CODE=([^;]*);/.exec(reply)?.[1] ?? 'unreadable';
+          errorCodes[code] = (errorCodes[code] ?? 0) + 1;
+        }
         // Replies that came in one read are all counted before the window is refilled, so
         // their successors go out in one write.
         if (!refillQueued) {
@@ -125,6 +132,7 @@ export async function runBench(
   return {
     requests: completed,
     errors,
+    errorCodes,
     seconds,
     throughput: completed / seconds,
     latencyMs: {

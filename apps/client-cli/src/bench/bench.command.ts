@@ -144,6 +144,15 @@ export function addBenchCommand(
       output.out(
         global.json ? JSON.stringify({ ...result, hitRatio }) : renderBench(result, hitRatio),
       );
+      const badIndex = result.errorCodes.BAD_INDEX ?? 0;
+      const keys = Math.floor(flags.keys);
+      if (badIndex * 2 > result.requests) {
+        output.err(
+          `most requests (${number(badIndex)} of ${number(result.requests)}) got BAD_INDEX: ` +
+            `--keys ${keys} draws indices 0..${keys - 1}, past the end of the table; ` +
+            `use a smaller --keys, or start the server with --size ${keys}`,
+        );
+      }
       if (result.errors > 0)
         throw new CliError(`${result.errors} request(s) got an error reply`, EXIT.errorReply);
     });
