@@ -14,6 +14,14 @@ export class CliError extends Error {
   }
 }
 
+/** A failure already shown in the command's own output (e.g. `raw`'s error reply): only its exit status is left. */
+export class ShownFailure extends CliError {
+  constructor(exitCode: number) {
+    super('the failure was printed with the output', exitCode);
+    this.name = 'ShownFailure';
+  }
+}
+
 /** One connection to a proxy or server, opened on first use and reopened after it closes. */
 export class Session {
   private connection: ProtocolConnection | undefined;

@@ -98,6 +98,16 @@ describe('the prompt through a pipe', () => {
     expect(run.stdout).toMatch(/^\s*2\s+20$/m);
   });
 
+  it('raw with an error reply prints it once, on stdout; the session goes on with status 1', async () => {
+    const run = await prompt(['raw OP=GET;IND=12;', 'raw OP=GET;IND=2;']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe('');
+    expect(lines(run.stdout)).toEqual([
+      expect.stringMatching(/^OP=ERR;CODE=BAD_INDEX;MSG=[^;]*12[^;]*;$/),
+      expect.stringMatching(/^OP=GET;IND=2;DATA=-?\d+;$/),
+    ]);
+  });
+
   it('a usage error gives status 2 and the session goes on', async () => {
     const run = await prompt(['put 1=x', 'put 1=11', 'get 1']);
     expect(run.code).toBe(2);
