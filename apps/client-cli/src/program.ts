@@ -134,7 +134,7 @@ export function buildProgram(
         .default('http://127.0.0.1:9002'),
     )
     .addOption(
-      new Option('--proxy-admin <url>', "proxy's admin API (for inspect)")
+      new Option('--proxy-admin <url>', "proxy's admin API (for inspect, and bench's hit ratio)")
         .env('SEMICACHE_PROXY_ADMIN')
         .default('http://127.0.0.1:9001'),
     )
