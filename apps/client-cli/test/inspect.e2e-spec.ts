@@ -1,21 +1,18 @@
 // SPEC §4, §5, §6, issue 5: `inspect` after a known sequence of requests shows the server's
 // table beside the proxy's cache in eviction order (oldest first) and the hit/miss figures. A
 // fresh server and proxy (capacity 5, FIFO, the defaults) so the counters start at zero.
+import type { CacheView, ProxyStats, TableView } from '@semicache/client';
 import { freePort } from '../../../test/support/ports';
 import { type RunningApp, stopAll, startStack } from '../../../test/support/processes';
 import { cells, killAllCli, lines, runCli, target } from './support/cli';
 
 jest.setTimeout(60_000);
 
+/** What `inspect --json` prints: the three admin API bodies it read. */
 interface View {
-  table: { size: number; entries: { index: number; value: string }[] };
-  cache: {
-    policy: string;
-    capacity: number;
-    size: number;
-    entries: { index: number; value: string; ageMs: number }[];
-  };
-  stats: { hits: number; misses: number; hitRatio: number | null; evictions: number };
+  table: TableView;
+  cache: CacheView;
+  stats: ProxyStats;
 }
 
 let server: RunningApp;
