@@ -1,22 +1,14 @@
 // `semicache bench` against a real proxy and server (in memory, the default 10 entries): the
 // figures it prints, and what it says when most requests fail because the keys reach past the
 // table.
-import { type RunningApp, stopAll, startStack } from '../../../test/support/processes';
-import { killAllCli, runCli, target } from './support/cli';
+import { runCli, target, useStack } from './support/cli';
 
 jest.setTimeout(60_000);
 
-let server: RunningApp;
-let proxy: RunningApp;
-
-beforeAll(async () => {
-  ({ server, proxy } = await startStack());
-});
-afterEach(() => killAllCli());
-afterAll(() => stopAll());
+const stack = useStack();
 
 const bench = (...args: string[]) =>
-  runCli([...target(proxy, { server, proxy }), 'bench', '-c', '2', '-n', '400', ...args]);
+  runCli([...target(stack.proxy, stack), 'bench', '-c', '2', '-n', '400', ...args]);
 
 describe('bench', () => {
   it('within the table: every request answered, exit 0, and the hit ratio from /stats', async () => {

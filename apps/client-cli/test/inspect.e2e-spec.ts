@@ -3,8 +3,7 @@
 // fresh server and proxy (capacity 5, FIFO, the defaults) so the counters start at zero.
 import type { CacheView, ProxyStats, TableView } from '@semicache/client';
 import { freePort } from '../../../test/support/ports';
-import { type RunningApp, stopAll, startStack } from '../../../test/support/processes';
-import { cells, killAllCli, lines, runCli, target } from './support/cli';
+import { cells, lines, runCli, target, useStack } from './support/cli';
 
 jest.setTimeout(60_000);
 
@@ -15,17 +14,10 @@ interface View {
   stats: ProxyStats;
 }
 
-let server: RunningApp;
-let proxy: RunningApp;
+const stack = useStack();
 
-beforeAll(async () => {
-  ({ server, proxy } = await startStack());
-});
-afterEach(() => killAllCli());
-afterAll(() => stopAll());
-
-const viaProxy = (...args: string[]) => runCli([...target(proxy, { server, proxy }), ...args]);
-const viaServer = (...args: string[]) => runCli([...target(server), ...args]);
+const viaProxy = (...args: string[]) => runCli([...target(stack.proxy, stack), ...args]);
+const viaServer = (...args: string[]) => runCli([...target(stack.server), ...args]);
 
 async function inspectJson(): Promise<View> {
   const run = await viaProxy('--json', 'inspect');
@@ -55,7 +47,7 @@ describe('inspect', () => {
       stdout: 'stored 0=100 1=101 2=102 3=103 4=104 5=105 6=106\n',
     });
     // The prompt through a pipe: one GET a line, in order.
-    const run = await runCli(target(proxy), {
+    const run = await runCli(target(stack.proxy), {
       input: [0, 1, 2, 3, 4, 5, 6].map((i) => `get ${i}\n`).join(''),
     });
     expect(run).toMatchObject({ code: 0, stderr: '' });
@@ -158,9 +150,9 @@ describe('inspect', () => {
   it('exits 3 with one line when an admin API cannot be reached', async () => {
     const port = await freePort();
     const run = await runCli([
-      ...target(proxy),
+      ...target(stack.proxy),
       '--server-admin',
-      server.admin,
+      stack.server.admin,
       '--proxy-admin',
       `http://127.0.0.1:${port}`,
       'inspect',

@@ -1,7 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { type AddressInfo, type Server, type Socket, createServer } from 'node:net';
-import { ENTRY, type RunningApp } from '../../../../test/support/processes';
+import {
+  ENTRY,
+  type RunningApp,
+  type Stack,
+  startStack,
+  stopAll,
+} from '../../../../test/support/processes';
 
 /** How a CLI run ended. */
 export interface CliRun {
@@ -60,6 +66,19 @@ export function runCli(
       resolve({ code, stdout, stderr, elapsedMs: Date.now() - started });
     });
   });
+}
+
+/**
+ * For a test file: a real server and proxy (the defaults, in memory) started before its tests and
+ * stopped after them, and every CLI run killed after each test. The stack is filled in once
+ * started, so read it inside the tests.
+ */
+export function useStack(): Readonly<Stack> {
+  const stack = {} as { server: RunningApp; proxy: RunningApp };
+  beforeAll(async () => Object.assign(stack, await startStack()));
+  afterEach(() => killAllCli());
+  afterAll(() => stopAll());
+  return stack;
 }
 
 /** Kills every CLI process still running (for afterEach, also when a test failed). */
