@@ -2,6 +2,24 @@ import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+const noApps = { group: ['**/apps/**'], message: 'libs must not import apps' };
+// The CLI and the client library load no framework: a CLI run stays quick, and the library serves
+// the CLI, the bench and the tests alike.
+const noFramework = {
+  group: [
+    '@nestjs/*',
+    'rxjs',
+    'rxjs/*',
+    '@semicache/transport',
+    '@semicache/transport/*',
+    '@semicache/runtime',
+    '@semicache/runtime/*',
+    '**/libs/transport/**',
+    '**/libs/runtime/**',
+  ],
+  message: 'the CLI and @semicache/client load no NestJS, RxJS or Nest-based library',
+};
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'grafana/dashboards/**'] },
   js.configs.recommended,
@@ -46,5 +64,13 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    files: ['apps/client-cli/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [noFramework] }] },
+  },
+  {
+    files: ['libs/client/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [noApps, noFramework] }] },
   },
 );

@@ -7,12 +7,12 @@
 // it). Without them this test fails; it never skips.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
-import type { ProtocolConnection } from '@semicache/transport';
+import { type ProtocolConnection, ProxyAdmin } from '@semicache/client';
 import { type DashboardJson, panelQueries } from '../grafana/dashboards/inspect';
 import { closeAllConnections, connectTo } from './support/line-client';
-import { ROOT, type RunningApp, getJson, startApp, stopAll, waitFor } from './support/processes';
+import { freePort } from './support/ports';
+import { ROOT, type RunningApp, startApp, stopAll, waitFor } from './support/processes';
 import { makeTempDir, removeTempDirs } from './support/temp-dirs';
 
 jest.setTimeout(60_000);
@@ -83,17 +83,6 @@ async function metricsText(app: RunningApp): Promise<string> {
 
 // ---------------------------------------------------------------------------------------------
 // Prometheus
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function replaceOnce(text: string, from: string, to: string): string {
   const parts = text.split(from);
@@ -319,7 +308,7 @@ beforeAll(async () => {
     100,
   );
   await waitFor('the proxy to reach its upstream', async () =>
-    (await getJson(`${proxy.admin}/health`)).status === 200 ? true : undefined,
+    (await new ProxyAdmin(proxy.admin).health()).status === 200 ? true : undefined,
   );
 
   client = await connectTo(proxy.protocol);
@@ -433,8 +422,8 @@ describe('a real Prometheus scraping the server and the proxy', () => {
     );
     const sinceStart = await single(expand(panelExpr('cache.json', 'Hit ratio (since start)')));
     const overWindow = await single(expand(panelExpr('cache.json', 'Hit ratio')));
-    const stats = await getJson<{ hitRatio: number }>(`${proxy.admin}/stats`);
-    expect({ raw, sinceStart, stats: stats.body.hitRatio }).toEqual({
+    const stats = await new ProxyAdmin(proxy.admin).stats();
+    expect({ raw, sinceStart, stats: stats.hitRatio }).toEqual({
       raw: HIT_RATIO,
       sinceStart: HIT_RATIO,
       stats: HIT_RATIO,

@@ -14,6 +14,7 @@
  * Once quiet, the server's table read directly is checked as one more read, and the proxy must
  * agree with it on every index (SPEC §1: "the proxy is always consistent with the server").
  */
+import { seededRandom } from '@semicache/client';
 import { closeAllConnections } from '../support/line-client';
 import { type RunningApp, startApp, stopAll } from '../support/processes';
 import { makeTempDir, removeTempDirs } from '../support/temp-dirs';
@@ -22,7 +23,6 @@ import {
   countByOp,
   readFinalState,
   planOperations,
-  prng,
   verifyHistory,
 } from '../support/history';
 import { stats } from '../../apps/proxy/test/support/stack';
@@ -142,7 +142,7 @@ describe.each(['fifo', 'lru'])('consistency with faults injected (%s)', (policy)
 
   it('finds no anomaly among the operations that succeeded, and the proxy ends consistent with the server', async () => {
     const proxyPid = proxy.child.pid;
-    const random = prng(SEED);
+    const random = seededRandom(SEED);
     const plans = Array.from({ length: CLIENTS }, (_, client) =>
       planOperations(client, random, { count: OPS_PER_CLIENT, indices: INDICES }),
     );

@@ -10,9 +10,10 @@
  * server. Finally the server's own table, read directly, is checked as one more read, and the
  * new proxy agrees with it on every index.
  */
+import { seededRandom } from '@semicache/client';
 import { closeAllConnections } from '../support/line-client';
 import { type RunningApp, startApp, stopAll } from '../support/processes';
-import { countByOp, readFinalState, planOperations, prng, verifyHistory } from '../support/history';
+import { countByOp, readFinalState, planOperations, verifyHistory } from '../support/history';
 import { recordFigures } from './support/figures';
 import { CLOSED, Progress, restartProxy, runThroughFaults } from './support/faults';
 
@@ -46,7 +47,7 @@ describe('the proxy restarted while clients run', () => {
   });
 
   it(`serves reconnecting clients values consistent with the server, across ${RESTART_AT.length} restarts`, async () => {
-    const random = prng(SEED);
+    const random = seededRandom(SEED);
     const plans = Array.from({ length: CLIENTS }, (_, client) =>
       planOperations(client, random, { count: OPS_PER_CLIENT, indices: INDICES }),
     );

@@ -10,18 +10,13 @@
  * last acknowledged write, or a failed write issued after it; anything older is an acknowledged
  * write lost. The proxy is the same process throughout and serves again after each restart.
  */
-import type { ProtocolConnection } from '@semicache/transport';
+import type { ProtocolConnection } from '@semicache/client';
+import { tableValues } from '../support/admin';
 import { closeAllConnections, connectTo } from '../support/line-client';
 import { type RunningApp, startApp, stopAll } from '../support/processes';
 import { makeTempDir, removeTempDirs } from '../support/temp-dirs';
 import { recordFigures } from './support/figures';
-import {
-  Progress,
-  UPSTREAM_FAILURE,
-  UpstreamWatch,
-  killAndRestartServer,
-  serverTable,
-} from './support/faults';
+import { Progress, UPSTREAM_FAILURE, UpstreamWatch, killAndRestartServer } from './support/faults';
 import { isUp } from './support/live';
 
 jest.setTimeout(120_000);
@@ -129,7 +124,7 @@ describe('SIGKILL of the server in the middle of PUT load through the proxy', ()
     await running;
 
     // The server's table, read over HTTP and over the protocol straight from the server.
-    const table = await serverTable(server);
+    const table = await tableValues(server);
     const direct = await connectTo(server.protocol);
     const all = Array.from({ length: SIZE }, (_, i) => i).join(',');
     expect(await direct.send(`OP=GET;IND=${all};`)).toBe(

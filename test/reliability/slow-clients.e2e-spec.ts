@@ -9,7 +9,8 @@
  *    and other clients are served all the while;
  *  - a thousand connections held open at once, each served.
  */
-import type { ProtocolConnection } from '@semicache/transport';
+import type { ProtocolConnection } from '@semicache/client';
+import { tableValues } from '../support/admin';
 import { closeAllConnections, connectTo } from '../support/line-client';
 import { scrape, sampleValue } from '../support/metrics';
 import { type RunningApp, stopAll, waitFor, startStack } from '../support/processes';
@@ -216,10 +217,7 @@ describe.each(['server', 'proxy'] as const)(
       const gets = await Promise.all(
         connections.map((connection) => connection.send(`OP=GET;IND=${all};`)),
       );
-      const table = (await (await fetch(`${server.admin}/table`)).json()) as {
-        entries: Array<{ value: string }>;
-      };
-      const expected = `OP=GET;IND=${all};DATA=${table.entries.map((entry) => entry.value).join(',')};`;
+      const expected = `OP=GET;IND=${all};DATA=${(await tableValues(server)).join(',')};`;
       expect(gets.filter((reply) => reply !== expected)).toEqual([]);
       expect(connections.every((connection) => !connection.closed)).toBe(true);
 

@@ -23,12 +23,9 @@
  * later read and it never supersedes anything. Such a GET or ADD is not checked. Any other reply
  * that is not a success of the right shape is an anomaly.
  */
-import type { ProtocolConnection } from '@semicache/transport';
+import type { ProtocolConnection } from '@semicache/client';
 import { connectTo } from './line-client';
 import type { Endpoint } from './processes';
-
-/** The benchmark's seeded generator (mulberry32), so a failing run can be replayed. */
-export { seededRandom as prng } from '../../apps/client-cli/src/bench/workload';
 
 export type HistoryOp = 'GET' | 'PUT' | 'ADD';
 

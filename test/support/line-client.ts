@@ -1,4 +1,4 @@
-import { ProtocolConnection } from '@semicache/transport';
+import { ProtocolConnection } from '@semicache/client';
 import type { Endpoint } from './processes';
 
 const open = new Set<ProtocolConnection>();

@@ -122,11 +122,6 @@ export async function waitFor<T>(
   }
 }
 
-export async function getJson<T = unknown>(url: string): Promise<{ status: number; body: T }> {
-  const response = await fetch(url);
-  return { status: response.status, body: (await response.json()) as T };
-}
-
 /** A real server and a real proxy in front of it, both on ports the OS picked. */
 export interface Stack {
   readonly server: RunningApp;

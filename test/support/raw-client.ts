@@ -1,4 +1,5 @@
-import { connect, type Socket } from 'node:net';
+import { connectWithin } from '@semicache/client';
+import type { Socket } from 'node:net';
 import type { Endpoint } from './processes';
 
 const open = new Set<RawClient>();
@@ -38,28 +39,11 @@ export class RawClient {
     );
   }
 
-  static open(endpoint: Endpoint, timeoutMs = 5000): Promise<RawClient> {
-    return new Promise((resolve, reject) => {
-      const socket = connect({ host: endpoint.host, port: endpoint.port });
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(
-          new Error(`no connection to ${endpoint.host}:${endpoint.port} within ${timeoutMs} ms`),
-        );
-      }, timeoutMs);
-      socket.once('error', (error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-      socket.once('connect', () => {
-        clearTimeout(timer);
-        socket.removeAllListeners('error');
-        const client = new RawClient(socket);
-        open.add(client);
-        void client.whenClosed().then(() => open.delete(client));
-        resolve(client);
-      });
-    });
+  static async open(endpoint: Endpoint, timeoutMs = 5000): Promise<RawClient> {
+    const client = new RawClient(await connectWithin(endpoint.host, endpoint.port, timeoutMs));
+    open.add(client);
+    void client.whenClosed().then(() => open.delete(client));
+    return client;
   }
 
   /** True once the socket has closed (by either side). */

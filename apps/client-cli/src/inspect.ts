@@ -1,38 +1,18 @@
+import {
+  AdminRequestError,
+  type CacheView,
+  type ProxyStats,
+  ProxyAdmin,
+  ServerAdmin,
+  type TableView,
+} from '@semicache/client';
 import { table } from './format';
 import { CliError, EXIT } from './session';
 
-interface TableBody {
-  size: number;
-  entries: { index: number; value: string }[];
-}
-interface CacheBody {
-  policy: string;
-  capacity: number;
-  size: number;
-  entries: { index: number; value: string; ageMs: number }[];
-}
-interface StatsBody {
-  hits: number;
-  misses: number;
-  hitRatio: number | null;
-  evictions: number;
-}
-
 export interface InspectView {
-  readonly table: TableBody;
-  readonly cache: CacheBody;
-  readonly stats: StatsBody;
-}
-
-async function fetchJson<T>(url: string, timeoutMs: number): Promise<T> {
-  let response: Response;
-  try {
-    response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-  } catch (error) {
-    throw new CliError(`cannot read ${url}: ${(error as Error).message}`, EXIT.connection);
-  }
-  if (!response.ok) throw new CliError(`${url} answered HTTP ${response.status}`, EXIT.connection);
-  return (await response.json()) as T;
+  readonly table: TableView;
+  readonly cache: CacheView;
+  readonly stats: ProxyStats;
 }
 
 /** Reads the server's table and the proxy's cache and stats from their admin APIs. */
@@ -41,12 +21,19 @@ export async function readView(
   proxyAdmin: string,
   timeoutMs: number,
 ): Promise<InspectView> {
-  const [tableBody, cache, stats] = await Promise.all([
-    fetchJson<TableBody>(`${serverAdmin}/table`, timeoutMs),
-    fetchJson<CacheBody>(`${proxyAdmin}/cache`, timeoutMs),
-    fetchJson<StatsBody>(`${proxyAdmin}/stats`, timeoutMs),
-  ]);
-  return { table: tableBody, cache, stats };
+  const server = new ServerAdmin(serverAdmin, timeoutMs);
+  const proxy = new ProxyAdmin(proxyAdmin, timeoutMs);
+  try {
+    const [tableView, cache, stats] = await Promise.all([
+      server.table(),
+      proxy.cache(),
+      proxy.stats(),
+    ]);
+    return { table: tableView, cache, stats };
+  } catch (error) {
+    if (error instanceof AdminRequestError) throw new CliError(error.message, EXIT.connection);
+    throw error;
+  }
 }
 
 function seconds(ms: number): string {

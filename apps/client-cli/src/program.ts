@@ -5,7 +5,7 @@ import { addBenchCommand } from './bench/bench.command';
 import { replyJson, replyText } from './format';
 import { readView, renderView } from './inspect';
 import { addRequest, clrRequest, getRequest, putRequest } from './requests';
-import { CliError, EXIT, Session } from './session';
+import { CliError, EXIT, Session, ShownFailure } from './session';
 
 export interface GlobalOptions {
   host: string;
@@ -89,7 +89,7 @@ export function addCommands(
     .action(async (words: string[]) => {
       const reply = await session().send(words.join(' '));
       output.out(reply);
-      if (reply.startsWith('OP=ERR;')) throw new CliError(reply, EXIT.errorReply);
+      if (reply.startsWith('OP=ERR;')) throw new ShownFailure(EXIT.errorReply);
     });
   program
     .command('inspect')
@@ -134,7 +134,7 @@ export function buildProgram(
         .default('http://127.0.0.1:9002'),
     )
     .addOption(
-      new Option('--proxy-admin <url>', "proxy's admin API (for inspect)")
+      new Option('--proxy-admin <url>', "proxy's admin API (for inspect, and bench's hit ratio)")
         .env('SEMICACHE_PROXY_ADMIN')
         .default('http://127.0.0.1:9001'),
     )
@@ -179,8 +179,8 @@ export async function runParse(
   }
 }
 
-/** Prints a failure as one stderr line and returns its exit status. */
+/** Prints a failure as one stderr line (unless the output showed it already) and returns its exit status. */
 export function reportError(error: CliError, output: Output): number {
-  output.err(`semicache: ${error.message}`);
+  if (!(error instanceof ShownFailure)) output.err(`semicache: ${error.message}`);
   return error.exitCode;
 }

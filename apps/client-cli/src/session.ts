@@ -1,5 +1,4 @@
-// The file, not the package index: the index would load NestJS into every CLI run.
-import { ProtocolConnection } from '@semicache/transport/protocol-connection';
+import { ProtocolConnection } from '@semicache/client';
 
 /** Exit statuses of the CLI (also used as the status of a piped prompt session). */
 export const EXIT = { ok: 0, errorReply: 1, usage: 2, connection: 3 } as const;
@@ -12,6 +11,14 @@ export class CliError extends Error {
   ) {
     super(message);
     this.name = 'CliError';
+  }
+}
+
+/** A failure already shown in the command's own output (e.g. `raw`'s error reply): only its exit status is left. */
+export class ShownFailure extends CliError {
+  constructor(exitCode: number) {
+    super('the failure was printed with the output', exitCode);
+    this.name = 'ShownFailure';
   }
 }
 

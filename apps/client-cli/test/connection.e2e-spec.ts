@@ -2,15 +2,9 @@
 // answers: exit status 3 and one clear line on stderr), and its --help.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { freePort } from '../../../test/support/ports';
 import { ROOT } from '../../../test/support/processes';
-import {
-  closedPort,
-  killAllCli,
-  lines,
-  runCli,
-  type SilentServer,
-  silentServer,
-} from './support/cli';
+import { killAllCli, lines, runCli, type SilentServer, silentServer } from './support/cli';
 
 jest.setTimeout(30_000);
 
@@ -24,7 +18,7 @@ afterEach(async () => {
 
 describe('a refused connection', () => {
   it('exits 3 with one line saying which address refused', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const run = await runCli(['--host', '127.0.0.1', '--port', String(port), 'get', '1']);
     expect(run.code).toBe(3);
     expect(run.stdout).toBe('');
@@ -34,7 +28,7 @@ describe('a refused connection', () => {
   });
 
   it('exits 3 for --json and raw too', async () => {
-    const port = String(await closedPort());
+    const port = String(await freePort());
     for (const args of [
       ['--json', 'put', '1=2'],
       ['raw', 'OP=CLR;'],

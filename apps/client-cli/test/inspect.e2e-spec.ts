@@ -1,33 +1,23 @@
 // SPEC §4, §5, §6, issue 5: `inspect` after a known sequence of requests shows the server's
 // table beside the proxy's cache in eviction order (oldest first) and the hit/miss figures. A
 // fresh server and proxy (capacity 5, FIFO, the defaults) so the counters start at zero.
-import { type RunningApp, stopAll, startStack } from '../../../test/support/processes';
-import { cells, closedPort, killAllCli, lines, runCli, target } from './support/cli';
+import type { CacheView, ProxyStats, TableView } from '@semicache/client';
+import { freePort } from '../../../test/support/ports';
+import { cells, lines, runCli, target, useStack } from './support/cli';
 
 jest.setTimeout(60_000);
 
+/** What `inspect --json` prints: the three admin API bodies it read. */
 interface View {
-  table: { size: number; entries: { index: number; value: string }[] };
-  cache: {
-    policy: string;
-    capacity: number;
-    size: number;
-    entries: { index: number; value: string; ageMs: number }[];
-  };
-  stats: { hits: number; misses: number; hitRatio: number | null; evictions: number };
+  table: TableView;
+  cache: CacheView;
+  stats: ProxyStats;
 }
 
-let server: RunningApp;
-let proxy: RunningApp;
+const stack = useStack();
 
-beforeAll(async () => {
-  ({ server, proxy } = await startStack());
-});
-afterEach(() => killAllCli());
-afterAll(() => stopAll());
-
-const viaProxy = (...args: string[]) => runCli([...target(proxy, { server, proxy }), ...args]);
-const viaServer = (...args: string[]) => runCli([...target(server), ...args]);
+const viaProxy = (...args: string[]) => runCli([...target(stack.proxy, stack), ...args]);
+const viaServer = (...args: string[]) => runCli([...target(stack.server), ...args]);
 
 async function inspectJson(): Promise<View> {
   const run = await viaProxy('--json', 'inspect');
@@ -57,7 +47,7 @@ describe('inspect', () => {
       stdout: 'stored 0=100 1=101 2=102 3=103 4=104 5=105 6=106\n',
     });
     // The prompt through a pipe: one GET a line, in order.
-    const run = await runCli(target(proxy), {
+    const run = await runCli(target(stack.proxy), {
       input: [0, 1, 2, 3, 4, 5, 6].map((i) => `get ${i}\n`).join(''),
     });
     expect(run).toMatchObject({ code: 0, stderr: '' });
@@ -158,11 +148,11 @@ describe('inspect', () => {
   });
 
   it('exits 3 with one line when an admin API cannot be reached', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const run = await runCli([
-      ...target(proxy),
+      ...target(stack.proxy),
       '--server-admin',
-      server.admin,
+      stack.server.admin,
       '--proxy-admin',
       `http://127.0.0.1:${port}`,
       'inspect',

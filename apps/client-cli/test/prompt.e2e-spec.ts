@@ -1,8 +1,10 @@
 // SPEC §6, issue 5: the built CLI's prompt (started with no command) driven through a pipe, one
 // command a line, against a real server behind a real proxy.
+import { tableValues } from '../../../test/support/admin';
 import { closeAllConnections, connectTo } from '../../../test/support/line-client';
-import { getJson, type RunningApp, stopAll, startStack } from '../../../test/support/processes';
-import { closedPort, killAllCli, lines, runCli, target } from './support/cli';
+import { freePort } from '../../../test/support/ports';
+import { type RunningApp, stopAll, startStack } from '../../../test/support/processes';
+import { killAllCli, lines, runCli, target } from './support/cli';
 
 jest.setTimeout(60_000);
 
@@ -58,10 +60,9 @@ describe('the prompt through a pipe', () => {
     expect(run.stderr).toMatch(/unknown command '?gte'?/);
     expect(run.stderr).toMatch(/did you mean '?get'?/i);
     // The line after quit was not run; the put before it was.
-    const table9 = await getJson<{ value: string }>(`${server.admin}/table/9`);
-    expect(table9.body.value).toBe('0');
-    const table3 = await getJson<{ value: string }>(`${server.admin}/table/3`);
-    expect(table3.body.value).toBe('4');
+    const values = await tableValues(server);
+    expect(values[9]).toBe('0');
+    expect(values[3]).toBe('4');
     // A session in which a command failed (the typo) exits non-zero.
     expect(run.code).not.toBe(0);
     expect(run.code).not.toBeNull();
@@ -97,6 +98,16 @@ describe('the prompt through a pipe', () => {
     expect(run.stdout).toMatch(/^\s*2\s+20$/m);
   });
 
+  it('raw with an error reply prints it once, on stdout; the session goes on with status 1', async () => {
+    const run = await prompt(['raw OP=GET;IND=12;', 'raw OP=GET;IND=2;']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe('');
+    expect(lines(run.stdout)).toEqual([
+      expect.stringMatching(/^OP=ERR;CODE=BAD_INDEX;MSG=[^;]*12[^;]*;$/),
+      expect.stringMatching(/^OP=GET;IND=2;DATA=-?\d+;$/),
+    ]);
+  });
+
   it('a usage error gives status 2 and the session goes on', async () => {
     const run = await prompt(['put 1=x', 'put 1=11', 'get 1']);
     expect(run.code).toBe(2);
@@ -116,7 +127,7 @@ describe('the prompt through a pipe', () => {
   });
 
   it('a refused connection in the prompt exits 3 with a clear message', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const run = await runCli(['--port', String(port)], { input: 'get 1\n' });
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(/connection refused/);

@@ -5,12 +5,12 @@
  * value read is checked against the writes by the history checker in test/support/history.ts
  * (which states the rules). The reliability suite runs the same check with faults injected.
  */
+import { seededRandom } from '@semicache/client';
 import { closeAllConnections, connectTo } from '../../../test/support/line-client';
 import { stopAll } from '../../../test/support/processes';
 import {
   countByOp,
   planOperations,
-  prng,
   runOperations,
   verifyHistory,
 } from '../../../test/support/history';
@@ -41,7 +41,7 @@ describe.each(['fifo', 'lru'])(
     });
 
     it('every value read is legal given the writes around it', async () => {
-      const random = prng(SEED);
+      const random = seededRandom(SEED);
       const plans = Array.from({ length: CLIENTS }, (_, client) =>
         planOperations(client, random, { count: OPS_PER_CLIENT, indices: INDICES }),
       );

@@ -4,7 +4,7 @@
  * overwriting the OLDEST one (FIFO, the default). Then the same traffic with `--eviction lru`
  * to show where the two differ.
  */
-import type { ProtocolConnection } from '@semicache/transport';
+import type { ProtocolConnection } from '@semicache/client';
 import { closeAllConnections, connectTo } from '../../../test/support/line-client';
 import { stopAll } from '../../../test/support/processes';
 import { type Stack, cacheView, seedServer, startStack, stats } from './support/stack';

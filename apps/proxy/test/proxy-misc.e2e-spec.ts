@@ -4,10 +4,14 @@
  */
 import { closeAllConnections, connectTo } from '../../../test/support/line-client';
 import { startApp, stopAll, waitFor } from '../../../test/support/processes';
-import { runProxyToExit } from './support/run-proxy';
+import { runToExit } from '../../../test/support/run-to-exit';
 import { cachedPairs, freePort, health, startStack, stats } from './support/stack';
 
 jest.setTimeout(60_000);
+
+/** Runs the proxy expecting it to exit by itself; on free ports, in case it starts after all. */
+const runProxyToExit = (args: readonly string[]) =>
+  runToExit('proxy', ['--port', '0', '--admin-port', '0', ...args]);
 
 afterEach(async () => {
   closeAllConnections();

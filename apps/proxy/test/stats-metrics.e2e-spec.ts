@@ -2,7 +2,7 @@
  * GET /stats and GET /metrics tell the same story as the traffic sent: a known sequence of
  * 3 misses, 4 hits and 1 eviction through a cache of 2.
  */
-import type { ProtocolConnection } from '@semicache/transport';
+import type { ProtocolConnection } from '@semicache/client';
 import { closeAllConnections, connectTo } from '../../../test/support/line-client';
 import { stopAll, waitFor } from '../../../test/support/processes';
 import { type Sample, scrape, sampleValue } from '../../../test/support/metrics';

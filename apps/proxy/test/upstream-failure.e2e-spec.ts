@@ -3,7 +3,7 @@
  * anything that needs the server fails fast with an UPSTREAM_* error, /health says so, and once
  * a server is back on the same port the proxy reconnects by itself and serves misses again.
  */
-import type { ProtocolConnection } from '@semicache/transport';
+import type { ProtocolConnection } from '@semicache/client';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

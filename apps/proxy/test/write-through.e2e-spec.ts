@@ -3,7 +3,7 @@
  * entries are cached; CLR empties both the server's table and the cache; an index the server
  * rejects is rejected through the proxy with the server's own error, and nothing is cached for it.
  */
-import type { ProtocolConnection } from '@semicache/transport';
+import type { ProtocolConnection } from '@semicache/client';
 import { closeAllConnections, connectTo } from '../../../test/support/line-client';
 import { stopAll } from '../../../test/support/processes';
 import {

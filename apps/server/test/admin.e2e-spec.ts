@@ -1,14 +1,9 @@
 // SPEC §5: the server's admin HTTP API (health, table) and its Prometheus metrics, checked against
 // the traffic actually sent to a fresh server process.
+import { type AdminRefusal, type TableView, getJson } from '@semicache/client';
 import { closeAllConnections, connectTo } from '../../../test/support/line-client';
 import { parseMetrics, sampleValue, scrape } from '../../../test/support/metrics';
-import {
-  type RunningApp,
-  getJson,
-  startApp,
-  stopAll,
-  waitFor,
-} from '../../../test/support/processes';
+import { type RunningApp, startApp, stopAll, waitFor } from '../../../test/support/processes';
 import { RawClient, closeAllRawClients } from '../../../test/support/raw-client';
 
 jest.setTimeout(60_000);
@@ -48,10 +43,7 @@ describe('admin API', () => {
     expect(await client.send(`OP=PUT;IND=3,9;DATA=9007199254740993,${INT64_MIN};`)).toBe(
       `OP=PUT;IND=3,9;DATA=9007199254740993,${INT64_MIN};`,
     );
-    const { status, body } = await getJson<{
-      size: number;
-      entries: { index: number; value: string }[];
-    }>(`${server.admin}/table`);
+    const { status, body } = await getJson<TableView>(`${server.admin}/table`);
     expect(status).toBe(200);
     expect(body.size).toBe(10);
     // Strings, so that 2^53+1 and -2^63 survive JSON exactly.
@@ -86,7 +78,7 @@ describe('admin API', () => {
       const response = await fetch(`${server.admin}/table/${index}`);
       expect(response.status).toBe(404);
       expect(response.headers.get('content-type')).toMatch(/^application\/json/);
-      const body = (await response.json()) as { error?: string; message?: string };
+      const body = (await response.json()) as AdminRefusal;
       expect(body.error).toBe('BAD_INDEX');
       expect(body.message).toEqual(expect.stringContaining(index));
     },

@@ -1,11 +1,12 @@
 // SPEC §3 and §7: the table on disk. An acknowledged write survives kill -9; SIGTERM is graceful;
 // a damaged or mismatched data directory is refused at start, never silently replaced.
-import type { ProtocolConnection } from '@semicache/transport';
+import type { ProtocolConnection } from '@semicache/client';
 import { appendFileSync, cpSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import { tableValues } from '../../../test/support/admin';
 import { closeAllConnections, connectTo } from '../../../test/support/line-client';
-import { type RunningApp, getJson, startApp, stopAll } from '../../../test/support/processes';
+import { type RunningApp, startApp, stopAll } from '../../../test/support/processes';
 import { RawClient, closeAllRawClients } from '../../../test/support/raw-client';
 import { type Exited, runToExit } from '../../../test/support/run-to-exit';
 import { makeTempDir, removeTempDirs } from '../../../test/support/temp-dirs';
@@ -32,15 +33,6 @@ function logLine(payload: string): string {
 /** Table values written compactly: '0,11,22' -> ['0', '11', '22']. */
 function entries(values: string): string[] {
   return values.split(',');
-}
-
-async function tableValues(server: RunningApp): Promise<string[]> {
-  const { status, body } = await getJson<{
-    size: number;
-    entries: { index: number; value: string }[];
-  }>(`${server.admin}/table`);
-  expect(status).toBe(200);
-  return body.entries.map((entry) => entry.value);
 }
 
 /** A start that must fail: the process's exit code and stderr (ports are free ones, in case it starts after all). */

@@ -1,8 +1,9 @@
 // SPEC §2.1, §2.2, §2.3, §2.4: every class of bad input gets an error reply with the right CODE,
 // and the connection stays usable: the next good request on the SAME connection is served.
-import type { ProtocolConnection } from '@semicache/transport';
+import type { ProtocolConnection } from '@semicache/client';
+import { tableValues } from '../../../test/support/admin';
 import { closeAllConnections, connectTo } from '../../../test/support/line-client';
-import { type RunningApp, getJson, startApp, stopAll } from '../../../test/support/processes';
+import { type RunningApp, startApp, stopAll } from '../../../test/support/processes';
 import { RawClient, closeAllRawClients } from '../../../test/support/raw-client';
 
 jest.setTimeout(60_000);
@@ -268,13 +269,6 @@ describe('TOO_LONG (server started with --max-message-length 128)', () => {
 
 describe('a request is validated whole before anything is applied', () => {
   let client: ProtocolConnection;
-  const tableValues = async (): Promise<string[]> => {
-    const { status, body } = await getJson<{ entries: { value: string }[] }>(
-      `${server.admin}/table`,
-    );
-    expect(status).toBe(200);
-    return body.entries.map((entry) => entry.value);
-  };
 
   beforeEach(async () => {
     client = await connectTo(server.protocol);
@@ -292,11 +286,11 @@ describe('a request is validated whole before anything is applied', () => {
   ])(
     'a PUT with %s changes nothing (checked via GET and GET /table)',
     async (_name, message, code) => {
-      const before = await tableValues();
+      const before = await tableValues(server);
       expect(before.slice(1, 5)).toEqual(['11', '20', '30', '40']);
       expect(await client.send(message)).toMatch(errorLine(code));
       expect(await client.send('OP=GET;IND=1,2,3,4;')).toBe('OP=GET;IND=1,2,3,4;DATA=11,20,30,40;');
-      expect(await tableValues()).toEqual(before);
+      expect(await tableValues(server)).toEqual(before);
     },
   );
 

@@ -1,8 +1,9 @@
 // SPEC §7: the server's flags and environment variables, --help, the ready line, and clear
 // refusal of bad values.
+import { ServerAdmin, getJson } from '@semicache/client';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { getJson, startApp, stopAll } from '../../../test/support/processes';
+import { startApp, stopAll } from '../../../test/support/processes';
 import { type Exited, runToExit } from '../../../test/support/run-to-exit';
 import { makeTempDir, removeTempDirs } from '../../../test/support/temp-dirs';
 
@@ -125,7 +126,7 @@ describe('flags and environment at start', () => {
     const flagWins = await startApp('server', ['--in-memory', '--size', '30'], {
       env: { SEMICACHE_SERVER_SIZE: '20' },
     });
-    expect((await getJson<{ size: number }>(`${flagWins.admin}/table`)).body.size).toBe(30);
+    expect((await new ServerAdmin(flagWins.admin).table()).size).toBe(30);
   });
 
   it('keeps the data on disk when the in-memory variable says false', async () => {

@@ -1,6 +1,6 @@
 // SPEC §2.1, §2.2, §2.4: the four operations against the real server process, over a line
 // client, bare-message clients (no terminator), CRLF clients, and in the lenient forms.
-import type { ProtocolConnection } from '@semicache/transport';
+import type { ProtocolConnection } from '@semicache/client';
 import { closeAllConnections, connectTo } from '../../../test/support/line-client';
 import { type RunningApp, startApp, stopAll } from '../../../test/support/processes';
 import { RawClient, closeAllRawClients } from '../../../test/support/raw-client';

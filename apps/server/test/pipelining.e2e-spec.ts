@@ -1,14 +1,9 @@
 // SPEC §2.4 (pipelining, replies in request order) and §3 (many connections at once), against
 // the real server process.
+import { tableValues } from '../../../test/support/admin';
 import { closeAllConnections, connectTo } from '../../../test/support/line-client';
 import { sampleValue, scrape } from '../../../test/support/metrics';
-import {
-  type RunningApp,
-  getJson,
-  startApp,
-  stopAll,
-  waitFor,
-} from '../../../test/support/processes';
+import { type RunningApp, startApp, stopAll, waitFor } from '../../../test/support/processes';
 import { RawClient, closeAllRawClients } from '../../../test/support/raw-client';
 import { makeTempDir, removeTempDirs } from '../../../test/support/temp-dirs';
 
@@ -139,11 +134,7 @@ describe('pipelining with a data directory (replies wait for durable writes) and
       const put = /^OP=PUT;IND=(\d+);DATA=(-?\d+);$/.exec(request);
       if (put) expected[Number(put[1])] = put[2];
     }
-    const { status, body } = await getJson<{ entries: { index: number; value: string }[] }>(
-      `${server.admin}/table`,
-    );
-    expect(status).toBe(200);
-    expect(body.entries.map((entry) => entry.value)).toEqual(expected);
+    expect(await tableValues(server)).toEqual(expected);
   });
 
   it('keeps the order when error replies (ready at once) are mixed with replies waiting for the disk', async () => {
@@ -184,11 +175,7 @@ describe('many connections at once', () => {
       expect(add).toBe(`OP=ADD;IND=${c},${c};DATA=${2 * value};`);
     });
     // Every connection's write landed in the one table.
-    const { body } = await getJson<{ size: number; entries: { index: number; value: string }[] }>(
-      `${server.admin}/table`,
-    );
-    expect(body.size).toBe(100);
-    expect(body.entries.map((entry) => entry.value)).toEqual(
+    expect(await tableValues(server)).toEqual(
       Array.from({ length: 100 }, (_, c) => String(c * 1000 + 7)),
     );
     // And each connection sees the others' writes.

@@ -2,6 +2,5 @@ export * from './protocol-socket';
 export * from './semicolon-server';
 export * from './semicolon-context';
 export * from './semicolon-client';
-export * from './protocol-connection';
 export * from './protocol-error.filter';
 export * from './transport-observer';

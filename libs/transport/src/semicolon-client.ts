@@ -1,4 +1,5 @@
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
+import { ProtocolConnection } from '@semicache/client';
 import {
   ProtocolError,
   type ReplyFor,
@@ -9,7 +10,6 @@ import {
   serializeRequest,
 } from '@semicache/protocol';
 import { performance } from 'node:perf_hooks';
-import { ProtocolConnection } from './protocol-connection';
 import { secondsSince } from './transport-observer';
 
 export const UPSTREAM_OUTCOMES = ['ok', 'error', 'timeout', 'unavailable'] as const;

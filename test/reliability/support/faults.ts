@@ -3,17 +3,11 @@
  * and data directory, stopping and continuing it, restarting the proxy on its own port, and the
  * waits that go with them (all polled or event-driven, none fixed).
  */
-import { ConnectionClosedError, type ProtocolConnection } from '@semicache/transport';
+import { ConnectionClosedError, type ProtocolConnection, ProxyAdmin } from '@semicache/client';
 import type { Operation } from '../../support/history';
 import { connectTo } from '../../support/line-client';
 import { scrape, sampleValue } from '../../support/metrics';
-import {
-  type Endpoint,
-  type RunningApp,
-  getJson,
-  startApp,
-  waitFor,
-} from '../../support/processes';
+import { type Endpoint, type RunningApp, startApp, waitFor } from '../../support/processes';
 
 export const UPSTREAM_FAILURE = /^OP=ERR;CODE=(UPSTREAM_UNAVAILABLE|UPSTREAM_TIMEOUT);MSG=[^;]+;$/;
 /** What a client records for a request whose connection closed before the reply. */
@@ -55,7 +49,7 @@ export class UpstreamWatch {
     this.pending ??= waitFor(
       'the proxy to see its upstream up',
       async () => {
-        const answer = await fetch(`${this.proxy().admin}/health`).catch(() => undefined);
+        const answer = await new ProxyAdmin(this.proxy().admin).health().catch(() => undefined);
         return answer?.status === 200 ? true : undefined;
       },
       30_000,
@@ -166,15 +160,6 @@ export function reconnect(endpoint: Endpoint, timeoutMs = 30_000): Promise<Proto
     timeoutMs,
     10,
   );
-}
-
-/** The server's whole table, as strings by index. */
-export async function serverTable(server: RunningApp): Promise<string[]> {
-  const { status, body } = await getJson<{ entries: Array<{ value: string }> }>(
-    `${server.admin}/table`,
-  );
-  if (status !== 200) throw new Error(`GET ${server.admin}/table answered ${status}`);
-  return body.entries.map((entry) => entry.value);
 }
 
 export interface ClientRun {

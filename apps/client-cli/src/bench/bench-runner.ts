@@ -1,6 +1,6 @@
-import { ProtocolConnection } from '@semicache/transport/protocol-connection';
+import { ProtocolConnection, seededRandom } from '@semicache/client';
 import { createHistogram } from 'node:perf_hooks';
-import { type Distribution, type Mix, keyPicker, messageMaker, seededRandom } from './workload';
+import { type Distribution, type Mix, keyPicker, messageMaker } from './workload';
 
 export interface BenchOptions {
   readonly host: string;
@@ -21,6 +21,8 @@ export interface BenchOptions {
 export interface BenchResult {
   readonly requests: number;
   readonly errors: number;
+  /** The error replies by code, e.g. `{ BAD_INDEX: 12 }`. */
+  readonly errorCodes: Record<string, number>;
   readonly seconds: number;
   readonly throughput: number;
   /** Latency percentiles in milliseconds. */
@@ -34,9 +36,9 @@ export interface Progress {
 }
 
 /**
- * Drives `connections` connections, each keeping `pipeline` requests in flight (one write per
- * batch), until the duration or the request budget runs out. Latency is per request, from the
- * batch's write to the reply.
+ * Drives `connections` connections, each keeping `pipeline` requests in flight, until the
+ * duration or the request budget runs out. The window slides: as soon as replies arrive, as many
+ * new requests are written (in one write). Latency is per request, from its write to its reply.
  */
 export async function runBench(
   options: BenchOptions,
@@ -60,6 +62,7 @@ export async function runBench(
   let sent = 0;
   let completed = 0;
   let errors = 0;
+  const errorCodes: Record<string, number> = {};
   const started = process.hrtime.bigint();
   const deadline = Date.now() + options.durationSeconds * 1000;
   const budget = options.requests ?? Number.POSITIVE_INFINITY;
@@ -75,29 +78,48 @@ export async function runBench(
       )
     : undefined;
 
-  const worker = async (connection: ProtocolConnection, index: number) => {
-    const random = seededRandom(options.seed + index);
-    const next = messageMaker(
-      options.mix,
-      keyPicker(options.distribution, options.keys, options.skew, random),
-      random,
-    );
-    const batch = new Array<string>(options.pipeline);
-    while (Date.now() < deadline && sent < budget) {
-      const size = Math.min(options.pipeline, budget - sent);
-      sent += size;
-      batch.length = size;
-      for (let i = 0; i < size; i++) batch[i] = next();
-      const before = process.hrtime.bigint();
-      const replies = await connection.sendBatch(batch);
-      const nanoseconds = Number(process.hrtime.bigint() - before);
-      for (const reply of replies) {
-        histogram.record(Math.max(1, nanoseconds));
-        if (reply.startsWith('OP=ERR;')) errors++;
-      }
-      completed += replies.length;
-    }
-  };
+  const worker = (connection: ProtocolConnection, index: number) =>
+    new Promise<void>((resolve, reject) => {
+      const random = seededRandom(options.seed + index);
+      const next = messageMaker(
+        options.mix,
+        keyPicker(options.distribution, options.keys, options.skew, random),
+        random,
+      );
+      let inFlight = 0;
+      let refillQueued = false;
+      const arrived = (writtenAt: bigint) => (reply: string) => {
+        histogram.record(Math.max(1, Number(process.hrtime.bigint() - writtenAt)));
+        completed++;
+        inFlight--;
+        if (reply.startsWith('OP=ERR;')) {
+          errors++;
+          const code = /^OP=ERR;CODE=([^;]*);/.exec(reply)?.[1] ?? 'unreadable';
+          errorCodes[code] = (errorCodes[code] ?? 0) + 1;
+        }
+        // Replies that came in one read are all counted before the window is refilled, so
+        // their successors go out in one write.
+        if (!refillQueued) {
+          refillQueued = true;
+          queueMicrotask(refill);
+        }
+      };
+      const refill = () => {
+        refillQueued = false;
+        const room =
+          Date.now() < deadline ? Math.min(options.pipeline - inFlight, budget - sent) : 0;
+        if (room > 0) {
+          const messages = Array.from({ length: room }, next);
+          sent += room;
+          inFlight += room;
+          const writtenAt = process.hrtime.bigint();
+          for (const reply of connection.sendEach(messages)) reply.then(arrived(writtenAt), reject);
+        } else if (inFlight === 0) {
+          resolve();
+        }
+      };
+      refill();
+    });
 
   try {
     await Promise.all(connections.map(worker));
@@ -110,6 +132,7 @@ export async function runBench(
   return {
     requests: completed,
     errors,
+    errorCodes,
     seconds,
     throughput: completed / seconds,
     latencyMs: {

@@ -1,3 +1,4 @@
+import { type CacheStats, ProxyAdmin } from '@semicache/client';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { GlobalOptions, Output } from '../program';
 import { CliError, EXIT } from '../session';
@@ -16,11 +17,6 @@ interface BenchFlags {
   seed: number;
 }
 
-interface HitFigures {
-  hits: number;
-  misses: number;
-}
-
 function positive(name: string) {
   return (value: string): number => {
     const number = Number(value);
@@ -31,15 +27,8 @@ function positive(name: string) {
 }
 
 /** The proxy's hit and miss counts, or undefined when its admin API does not answer (e.g. benchmarking the server). */
-async function hitFigures(proxyAdmin: string): Promise<HitFigures | undefined> {
-  try {
-    const response = await fetch(`${proxyAdmin}/stats`, { signal: AbortSignal.timeout(2000) });
-    if (!response.ok) return undefined;
-    const body = (await response.json()) as HitFigures;
-    return typeof body.hits === 'number' ? body : undefined;
-  } catch {
-    return undefined;
-  }
+function hitFigures(proxy: ProxyAdmin): Promise<CacheStats | undefined> {
+  return proxy.stats().catch(() => undefined);
 }
 
 const number = (value: number, digits = 0) =>
@@ -109,7 +98,8 @@ export function addBenchCommand(
       } catch (error) {
         throw new CliError((error as Error).message, EXIT.usage);
       }
-      const before = await hitFigures(global.proxyAdmin);
+      const proxyAdmin = new ProxyAdmin(global.proxyAdmin, global.timeout);
+      const before = await hitFigures(proxyAdmin);
       if (!global.json) {
         output.err(
           `bench ${global.host}:${global.port}: ${flags.connections} connections, pipeline ${flags.pipeline}, ` +
@@ -144,7 +134,7 @@ export function addBenchCommand(
       } catch (error) {
         throw new CliError(`bench failed: ${(error as Error).message}`, EXIT.connection);
       }
-      const after = await hitFigures(global.proxyAdmin);
+      const after = await hitFigures(proxyAdmin);
       let hitRatio: number | null = null;
       if (before && after) {
         const hits = after.hits - before.hits;
@@ -154,6 +144,15 @@ export function addBenchCommand(
       output.out(
         global.json ? JSON.stringify({ ...result, hitRatio }) : renderBench(result, hitRatio),
       );
+      const badIndex = result.errorCodes.BAD_INDEX ?? 0;
+      const keys = Math.floor(flags.keys);
+      if (badIndex * 2 > result.requests) {
+        output.err(
+          `most requests (${number(badIndex)} of ${number(result.requests)}) got BAD_INDEX: ` +
+            `--keys ${keys} draws indices 0..${keys - 1}, past the end of the table; ` +
+            `use a smaller --keys, or start the server with --size ${keys}`,
+        );
+      }
       if (result.errors > 0)
         throw new CliError(`${result.errors} request(s) got an error reply`, EXIT.errorReply);
     });

@@ -71,15 +71,3 @@ export function messageMaker(mix: Mix, pickKey: () => number, random: () => numb
     return `OP=ADD;IND=${pickKey()},${pickKey()};`;
   };
 }
-
-/** A small seeded generator (mulberry32), so a run can be repeated exactly. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

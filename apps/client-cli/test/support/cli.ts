@@ -1,7 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { type AddressInfo, type Server, type Socket, createServer } from 'node:net';
-import { ENTRY, type RunningApp } from '../../../../test/support/processes';
+import {
+  ENTRY,
+  type RunningApp,
+  type Stack,
+  startStack,
+  stopAll,
+} from '../../../../test/support/processes';
 
 /** How a CLI run ended. */
 export interface CliRun {
@@ -62,6 +68,19 @@ export function runCli(
   });
 }
 
+/**
+ * For a test file: a real server and proxy (the defaults, in memory) started before its tests and
+ * stopped after them, and every CLI run killed after each test. The stack is filled in once
+ * started, so read it inside the tests.
+ */
+export function useStack(): Readonly<Stack> {
+  const stack = {} as { server: RunningApp; proxy: RunningApp };
+  beforeAll(async () => Object.assign(stack, await startStack()));
+  afterEach(() => killAllCli());
+  afterAll(() => stopAll());
+  return stack;
+}
+
 /** Kills every CLI process still running (for afterEach, also when a test failed). */
 export async function killAllCli(): Promise<void> {
   await Promise.all(
@@ -94,20 +113,6 @@ export function lines(text: string): string[] {
 /** A whitespace-separated table as rows of cells (header row first). */
 export function cells(text: string): string[][] {
   return lines(text).map((line) => line.trim().split(/\s+/));
-}
-
-/** A port on 127.0.0.1 where nothing listens: bound on port 0, then closed again. */
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve, reject) =>
-    server.close((error) => (error ? reject(error) : resolve())),
-  );
-  return port;
 }
 
 /** A TCP server that accepts connections, records what it receives, and never answers. */

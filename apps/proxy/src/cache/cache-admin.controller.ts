@@ -1,4 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
+import type { CacheView, ProxyStats } from '@semicache/client';
 import { CacheService } from './cache.service';
 
 /** What the cache holds and how it has done. Values are strings: they are signed 64-bit. */
@@ -7,7 +8,7 @@ export class CacheAdminController {
   constructor(private readonly service: CacheService) {}
 
   @Get('cache')
-  entries() {
+  entries(): CacheView {
     const now = Date.now();
     const { policy, capacity, size } = this.service.snapshot();
     return {
@@ -24,7 +25,7 @@ export class CacheAdminController {
   }
 
   @Get('stats')
-  stats() {
+  stats(): ProxyStats {
     const { stats, size, capacity, policy } = this.service.snapshot();
     return { ...stats, size, capacity, policy };
   }

@@ -1,15 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type CounterSlot, HotCounter, METRICS_REGISTRY } from '@semicache/runtime';
+import type { CacheStats } from '@semicache/client';
 import { Gauge, type Registry } from 'prom-client';
 import { EntryCache } from './entry-cache';
-
-export interface CacheStats {
-  readonly hits: number;
-  readonly misses: number;
-  /** hits / (hits + misses); null before the first lookup. */
-  readonly hitRatio: number | null;
-  readonly evictions: number;
-}
 
 /**
  * Hit, miss and eviction counts, kept once and shown both by `/stats` and by `/metrics`, and the

@@ -11,7 +11,8 @@ import {
 } from '@semicache/protocol';
 import { SemicolonClient, UpstreamError } from '@semicache/transport';
 import { PROXY_CONFIG, type ProxyConfig } from '../config/proxy-config';
-import { CacheMetrics, type CacheStats } from './cache-metrics';
+import type { CacheStats } from '@semicache/client';
+import { CacheMetrics } from './cache-metrics';
 import { type CachedEntry, EntryCache } from './entry-cache';
 import type { EvictionPolicyName } from './eviction-policy';
 import { FetchBatcher } from './fetch-batcher';

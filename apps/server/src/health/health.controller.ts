@@ -1,4 +1,5 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
+import type { ServerHealth } from '@semicache/client';
 import { TableService } from '../table/table.service';
 
 /** Liveness and readiness: 503 once the table can no longer be written. */
@@ -7,9 +8,9 @@ export class HealthController {
   constructor(private readonly table: TableService) {}
 
   @Get()
-  health() {
+  health(): ServerHealth {
     const failure = this.table.failure;
-    const body = {
+    const body: ServerHealth = {
       status: failure === undefined ? 'ok' : 'failing',
       table: {
         size: this.table.size,

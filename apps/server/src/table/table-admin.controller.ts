@@ -1,4 +1,5 @@
 import { Controller, Get, NotFoundException, Param } from '@nestjs/common';
+import type { TableEntry, TableView } from '@semicache/client';
 import { TableService } from './table.service';
 
 /** Values are strings in JSON: they are signed 64-bit and a JSON number cannot hold them all. */
@@ -7,7 +8,7 @@ export class TableAdminController {
   constructor(private readonly table: TableService) {}
 
   @Get()
-  all() {
+  all(): TableView {
     return {
       size: this.table.size,
       entries: this.table.entries().map((value, index) => ({ index, value: value.toString() })),
@@ -15,7 +16,7 @@ export class TableAdminController {
   }
 
   @Get(':index')
-  one(@Param('index') raw: string) {
+  one(@Param('index') raw: string): TableEntry {
     const index = /^\d+$/.test(raw) ? Number(raw) : NaN;
     if (!(index < this.table.size)) {
       throw new NotFoundException({

@@ -40,30 +40,13 @@ export class ProtocolConnection {
   }
 
   /** Opens a connection; rejects if it cannot be made within `timeoutMs`. */
-  static open(
+  static async open(
     host: string,
     port: number,
     timeoutMs: number,
     maxReplyLength = DEFAULT_MAX_MESSAGE_LENGTH * 16,
   ): Promise<ProtocolConnection> {
-    return new Promise((resolve, reject) => {
-      const socket = connect({ host, port });
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(
-          new ConnectionClosedError(`no connection to ${host}:${port} within ${timeoutMs} ms`),
-        );
-      }, timeoutMs);
-      socket.once('error', (error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-      socket.once('connect', () => {
-        clearTimeout(timer);
-        socket.removeAllListeners('error');
-        resolve(new ProtocolConnection(socket, maxReplyLength));
-      });
-    });
+    return new ProtocolConnection(await connectWithin(host, port, timeoutMs), maxReplyLength);
   }
 
   get closed(): boolean {
@@ -82,23 +65,29 @@ export class ProtocolConnection {
 
   /** Sends one message (without terminator) and resolves with the raw reply line. */
   send(message: string): Promise<string> {
-    if (this.closedError !== undefined) return Promise.reject(this.closedError);
-    return new Promise((resolve, reject) => {
-      if (this.inFlight === 0) this.lastReplyAt = Date.now();
-      this.waiters.push({ resolve, reject });
-      this.socket.write(message + '\n');
-    });
+    return this.sendEach([message])[0];
   }
 
   /** Sends several messages in one write; resolves with their replies in order. */
   sendBatch(messages: readonly string[]): Promise<string[]> {
-    if (this.closedError !== undefined) return Promise.reject(this.closedError);
+    return Promise.all(this.sendEach(messages));
+  }
+
+  /**
+   * Sends several messages in one write; each promise settles when its own reply arrives (so a
+   * caller can time every reply, or act on the first before the others are in).
+   */
+  sendEach(messages: readonly string[]): Promise<string>[] {
+    const closedError = this.closedError;
+    if (closedError !== undefined) return messages.map(() => Promise.reject(closedError));
+    // Nothing was awaited until now, so the silence so far says nothing about the peer.
+    if (this.inFlight === 0) this.lastReplyAt = Date.now();
     const replies = messages.map(
       (): Promise<string> =>
         new Promise((resolve, reject) => this.waiters.push({ resolve, reject })),
     );
     this.socket.write(messages.join('\n') + '\n');
-    return Promise.all(replies);
+    return replies;
   }
 
   /** Closes the connection; waiting requests fail. */
@@ -121,7 +110,13 @@ export class ProtocolConnection {
         // A reply too long to frame, or one nobody asked for: the stream can no longer be
         // matched to requests, so give up on the connection.
         this.socket.destroy();
-        this.fail(new ConnectionClosedError('the peer sent a reply that matches no request'));
+        this.fail(
+          new ConnectionClosedError(
+            frame.kind === 'error'
+              ? `the peer sent a reply longer than ${this.decoder.maxLength} bytes`
+              : 'the peer sent a reply that matches no request',
+          ),
+        );
         break;
       }
       this.lastReplyAt = Date.now();
@@ -143,4 +138,27 @@ export class ProtocolConnection {
     this.head = 0;
     for (const waiter of waiting) waiter.reject(error);
   }
+}
+
+/**
+ * Opens a TCP connection; rejects with the socket's error, or with `ConnectionClosedError` if it
+ * is not made within `timeoutMs`.
+ */
+export function connectWithin(host: string, port: number, timeoutMs: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new ConnectionClosedError(`no connection to ${host}:${port} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    socket.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.removeAllListeners('error');
+      resolve(socket);
+    });
+  });
 }

@@ -1,0 +1,66 @@
+/**
+ * The JSON bodies of the admin HTTP APIs, written once: the apps' admin controllers return these
+ * types, and the CLI and the tests read them. Table and cache values are strings: they are signed
+ * 64-bit integers, which a JSON number cannot always hold.
+ */
+
+/** The proxy's hit, miss and eviction counts since it started. */
+export interface CacheStats {
+  readonly hits: number;
+  readonly misses: number;
+  /** hits / (hits + misses); null before the first lookup. */
+  readonly hitRatio: number | null;
+  readonly evictions: number;
+}
+
+/** The proxy's `GET /stats`: the counts, and the cache's size and settings. */
+export interface ProxyStats extends CacheStats {
+  readonly size: number;
+  readonly capacity: number;
+  readonly policy: string;
+}
+
+export interface CachedEntry {
+  readonly index: number;
+  readonly value: string;
+  /** How long ago the value was stored in the cache. */
+  readonly ageMs: number;
+}
+
+/** The proxy's `GET /cache`: the entries in eviction order, the next to go first. */
+export interface CacheView {
+  readonly policy: string;
+  readonly capacity: number;
+  readonly size: number;
+  readonly entries: readonly CachedEntry[];
+}
+
+/** The proxy's `GET /health`: 200 `ok`, or 503 `degraded` while its server is unreachable. */
+export interface ProxyHealth {
+  readonly status: 'ok' | 'degraded';
+  readonly upstream: { readonly target: string; readonly up: boolean };
+}
+
+/** The server's `GET /table/:index`, and one entry of `GET /table`. */
+export interface TableEntry {
+  readonly index: number;
+  readonly value: string;
+}
+
+/** The server's `GET /table`: every entry, by index. */
+export interface TableView {
+  readonly size: number;
+  readonly entries: readonly TableEntry[];
+}
+
+/** The server's `GET /health`: 200 `ok`, or 503 `failing` once the table can no longer be written. */
+export interface ServerHealth {
+  readonly status: 'ok' | 'failing';
+  readonly table: { readonly size: number; readonly writable: boolean; readonly failure?: string };
+}
+
+/** A refusal with a protocol error code, e.g. 404 `BAD_INDEX` from `GET /table/:index`. */
+export interface AdminRefusal {
+  readonly error: string;
+  readonly message: string;
+}
