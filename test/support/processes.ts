@@ -95,6 +95,25 @@ export async function startApp(
   };
 }
 
+/**
+ * Environment for `startApp` that preloads test/support/fs-probe.js into the app: records the
+ * paths it fsyncs (`syncLog`, a file) or slows its file removals (`slowRemoveMs`). Timing and
+ * observation only: the app does exactly what it would do without it.
+ */
+export function fsProbe(probe: {
+  readonly syncLog?: string;
+  readonly slowRemoveMs?: number;
+}): Record<string, string> {
+  const preload = `--require "${join(__dirname, 'fs-probe.js')}"`;
+  return {
+    NODE_OPTIONS: [process.env.NODE_OPTIONS, preload].filter(Boolean).join(' '),
+    ...(probe.syncLog === undefined ? {} : { SEMICACHE_PROBE_SYNC_LOG: probe.syncLog }),
+    ...(probe.slowRemoveMs === undefined
+      ? {}
+      : { SEMICACHE_PROBE_SLOW_REMOVE_MS: String(probe.slowRemoveMs) }),
+  };
+}
+
 /** Kills every process this test file started and is still running (for afterEach/afterAll). */
 export async function stopAll(): Promise<void> {
   await Promise.all(
