@@ -24,7 +24,10 @@ export interface RunningApp {
   readonly readyLine: string;
   /** Everything the process wrote to stderr so far. */
   stderr(): string;
-  /** Sends a signal and resolves with the exit code (null if killed by a signal). */
+  /**
+   * Sends a signal and resolves with the exit code (null if killed by a signal) once the process
+   * has exited and all it wrote to stderr has been read.
+   */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -59,6 +62,7 @@ export async function startApp(
   });
   running.add(child);
   child.once('exit', () => running.delete(child));
+  const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr += text));
   const lines = createInterface({ input: child.stdout! });
@@ -88,9 +92,8 @@ export async function startApp(
     readyLine,
     stderr: () => stderr,
     stop: (signal: NodeJS.Signals = 'SIGTERM') => {
-      const done = exited(child);
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return done;
+      return closed;
     },
   };
 }
