@@ -2,12 +2,14 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { bin } from '../../package.json';
 
 export const ROOT = join(__dirname, '..', '..');
+/** The built entry points, from the package's `bin` (the one place they are written). */
 export const ENTRY = {
-  server: join(ROOT, 'dist/apps/server/apps/server/src/main.js'),
-  proxy: join(ROOT, 'dist/apps/proxy/apps/proxy/src/main.js'),
-  cli: join(ROOT, 'dist/apps/client-cli/apps/client-cli/src/main.js'),
+  server: join(ROOT, bin['semicache-server']),
+  proxy: join(ROOT, bin['semicache-proxy']),
+  cli: join(ROOT, bin.semicache),
 } as const;
 
 export interface Endpoint {

@@ -12,6 +12,7 @@ import {
   stopAll,
   waitFor,
 } from '../../../test/support/processes';
+import { processState } from '../../../test/support/proc';
 import { runToExit } from '../../../test/support/run-to-exit';
 import { makeTempDir, removeTempDirs } from '../../../test/support/temp-dirs';
 
@@ -22,16 +23,6 @@ afterAll(async () => {
   await stopAll();
   removeTempDirs();
 });
-
-/** The state letter of a process in /proc (`Z`: dead, not yet reaped by its parent). */
-function processState(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
-  } catch {
-    return undefined;
-  }
-}
 
 describe('a new --data-dir', () => {
   it('makes every directory it creates durable: the parent of the top-most one, and each level', async () => {
