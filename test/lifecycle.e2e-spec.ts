@@ -1,12 +1,12 @@
 // How the apps start and stop as processes: the ready line, signals, a failed start, and the npm
 // wrappers (`npm run server|proxy`, `npm start`) that a person or a supervisor stops.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { commandLine, descendants, isAlive } from './support/proc';
-import { ENTRY, ROOT, getJson, startApp, stopAll, waitFor } from './support/processes';
+import { ENTRY, ROOT, fsProbe, getJson, startApp, stopAll, waitFor } from './support/processes';
 import { runToExit } from './support/run-to-exit';
 import { makeTempDir, removeTempDirs } from './support/temp-dirs';
 
@@ -19,17 +19,25 @@ interface Wrapper {
   line(pattern: RegExp): Promise<string>;
   /** Resolves once it has exited: its code, or the signal that killed it. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves once its stdout and stderr are closed and read. */
+  readonly closed: Promise<void>;
+  /** What it wrote to stdout and stderr so far. */
+  output(): string;
 }
 
 /** Every process a wrapper started, so that a failed test leaves none behind. */
 const started = new Set<number>();
 
 /** Runs `command` (npm, or node with a script) in the repository, as a person would. */
-function runWrapper(command: string, args: readonly string[]): Wrapper {
+function runWrapper(
+  command: string,
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Wrapper {
   const child = spawn(command, args, {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, npm_config_update_notifier: 'false' },
+    env: { ...process.env, npm_config_update_notifier: 'false', ...env },
   });
   started.add(child.pid!);
   let output = '';
@@ -47,6 +55,8 @@ function runWrapper(command: string, args: readonly string[]): Wrapper {
   return {
     child,
     exited,
+    closed: new Promise((resolve) => child.once('close', () => resolve())),
+    output: () => output,
     line: (pattern) =>
       new Promise((resolve, reject) => {
         const check = () => {
@@ -106,6 +116,27 @@ describe('a signal the moment the ready line appears', () => {
       expect(outcomes).toEqual(Array.from({ length: TRIES }, () => 'exit 0'));
     },
   );
+});
+
+describe('a signal while the app is still starting', () => {
+  it('stops it the same way once the start is done: exit 0, no ready line', async () => {
+    // The start is held at its first step on disk (creating the data directory), which runs
+    // after the app has set up its signal handlers; the probe says when it is held there.
+    const log = join(makeTempDir(), 'probe.log');
+    const server = runWrapper(
+      process.execPath,
+      [ENTRY.server, '--port', '0', '--admin-port', '0', '--data-dir', join(makeTempDir(), 'd')],
+      fsProbe({ log, slow: { calls: ['mkdir'], ms: 1500 } }),
+    );
+    await waitFor('the start to be held', () =>
+      existsSync(log) && readFileSync(log, 'utf8').includes('wait mkdir') ? true : undefined,
+    );
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+    await server.closed;
+    expect(server.output()).toContain('SIGTERM: shutting down');
+    expect(server.output()).not.toContain('ready');
+  });
 });
 
 describe('a failed start', () => {

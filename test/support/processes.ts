@@ -101,21 +101,25 @@ export async function startApp(
 }
 
 /**
- * Environment for `startApp` that preloads test/support/fs-probe.js into the app: records the
- * paths it fsyncs (`syncLog`, a file) or slows its file removals (`slowRemoveMs`). Timing and
- * observation only: the app does exactly what it would do without it.
+ * Environment for `startApp` that preloads test/support/fs-probe.js into the app: it records in
+ * file `log` the paths the app fsyncs (`sync PATH`), and makes some of its fs/promises calls wait
+ * (`slow`; `wait CALL` when one starts waiting). Timing and observation only: the app does
+ * exactly what it would do without it.
  */
 export function fsProbe(probe: {
-  readonly syncLog?: string;
-  readonly slowRemoveMs?: number;
+  readonly log?: string;
+  readonly slow?: { readonly calls: readonly string[]; readonly ms: number };
 }): Record<string, string> {
   const preload = `--require "${join(__dirname, 'fs-probe.js')}"`;
   return {
     NODE_OPTIONS: [process.env.NODE_OPTIONS, preload].filter(Boolean).join(' '),
-    ...(probe.syncLog === undefined ? {} : { SEMICACHE_PROBE_SYNC_LOG: probe.syncLog }),
-    ...(probe.slowRemoveMs === undefined
+    ...(probe.log === undefined ? {} : { SEMICACHE_PROBE_LOG: probe.log }),
+    ...(probe.slow === undefined
       ? {}
-      : { SEMICACHE_PROBE_SLOW_REMOVE_MS: String(probe.slowRemoveMs) }),
+      : {
+          SEMICACHE_PROBE_SLOW_CALLS: probe.slow.calls.join(','),
+          SEMICACHE_PROBE_SLOW_MS: String(probe.slow.ms),
+        }),
   };
 }
 

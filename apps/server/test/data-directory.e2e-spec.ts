@@ -29,10 +29,13 @@ describe('a new --data-dir', () => {
     // The server fsyncs a directory to make the entries in it durable. The probe preloaded into
     // the real server records every path it fsyncs; none of a/, a/b/, a/b/c/ exists before.
     const base = makeTempDir();
-    const syncLog = join(makeTempDir(), 'synced');
+    const log = join(makeTempDir(), 'probe.log');
     const dataDir = join(base, 'a', 'b', 'c');
-    await startApp('server', ['--data-dir', dataDir], { env: fsProbe({ syncLog }) });
-    const synced = readFileSync(syncLog, 'utf8').split('\n');
+    await startApp('server', ['--data-dir', dataDir], { env: fsProbe({ log }) });
+    const synced = readFileSync(log, 'utf8')
+      .split('\n')
+      .filter((line) => line.startsWith('sync '))
+      .map((line) => line.slice('sync '.length));
     // base holds the entry of a, a that of b, b that of c, and c those of the table's files.
     for (const dir of [base, join(base, 'a'), join(base, 'a', 'b'), dataDir]) {
       expect(synced).toContain(dir);
@@ -68,7 +71,9 @@ describe('one server per data directory', () => {
     // else.
     const starts = await Promise.allSettled(
       Array.from({ length: 3 }, () =>
-        startApp('server', ['--data-dir', dataDir], { env: fsProbe({ slowRemoveMs: 1000 }) }),
+        startApp('server', ['--data-dir', dataDir], {
+          env: fsProbe({ slow: { calls: ['rm', 'unlink'], ms: 1000 } }),
+        }),
       ),
     );
     const running: RunningApp[] = [];
