@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { commandLine, descendants, isAlive } from './support/proc';
-import { ENTRY, ROOT, fsProbe, getJson, startApp, stopAll, waitFor } from './support/processes';
+import { ENTRY, ROOT, fsProbe, startApp, stopAll, waitFor } from './support/processes';
 import { runToExit } from './support/run-to-exit';
 import { makeTempDir, removeTempDirs } from './support/temp-dirs';
 
@@ -232,11 +232,11 @@ describe('the npm wrappers stop their apps when they are stopped', () => {
     const server = admin(await npm.line(/^\[server\] semicache server ready /));
     const proxy = admin(await npm.line(/^\[proxy\] semicache proxy ready /));
     await npm.line(/^semicache is running:/);
-    expect((await getJson<{ size: number }>(`${server}/table`)).body.size).toBe(20);
-    expect(await getJson(`${proxy}/stats`)).toMatchObject({
-      status: 200,
-      body: { capacity: 3, policy: 'lru' },
-    });
+    const table = await fetch(`${server}/table`);
+    expect(((await table.json()) as { size: number }).size).toBe(20);
+    const stats = await fetch(`${proxy}/stats`);
+    expect(stats.status).toBe(200);
+    expect(await stats.json()).toMatchObject({ capacity: 3, policy: 'lru' });
     const pids = tree(npm);
     expect(pids.map(commandLine)).toEqual(
       expect.arrayContaining([
