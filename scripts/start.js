@@ -1,55 +1,93 @@
 #!/usr/bin/env node
-// `npm start [-- SERVER FLAGS]`: builds if needed, then runs the server (with those flags) and
-// the proxy on the default ports, and prints where everything is. Ctrl-C stops both (gracefully).
+// `npm start [-- FLAGS]`: builds if needed, then runs the server and, in front of it, the proxy on
+// the default ports, and prints where everything is. FLAGS go to the server, except those written
+// `--proxy-NAME [VALUE]`, which go to the proxy as `--NAME [VALUE]`. Ctrl-C, SIGTERM or SIGHUP stops
+// both, gracefully; it exits 0 if both stopped cleanly, else with the status of the first that
+// did not.
 'use strict';
-const { spawn } = require('node:child_process');
+const { constants } = require('node:os');
 const { createInterface } = require('node:readline');
-const { join } = require('node:path');
-const { entries, ensureBuilt, root } = require('./run');
+const { ensureBuilt, spawnApp, STOP_SIGNALS } = require('./run');
+
+const USAGE = `usage: npm start [-- [SERVER FLAGS] [--proxy-NAME [VALUE] ...]]
+  Runs the server and, in front of it, the proxy (on their default ports unless told otherwise).
+  Flags go to the server; --proxy-NAME goes to the proxy as --NAME, e.g.
+    npm start -- --size 100 --in-memory --proxy-capacity 50 --proxy-eviction lru
+  The proxy's --upstream is always this server. Environment variables work too
+  (SEMICACHE_SERVER_*, SEMICACHE_PROXY_*). Every flag: npm run server -- --help,
+  npm run proxy -- --help.
+`;
+
+/** Splits the flags: `--proxy-NAME [VALUE]` to the proxy as `--NAME [VALUE]`, the rest to the server. */
+function splitFlags(args) {
+  const server = [];
+  const proxy = [];
+  for (let i = 0; i < args.length; i++) {
+    const name = /^--proxy-(.+)$/.exec(args[i])?.[1];
+    if (name === undefined) {
+      server.push(args[i]);
+      continue;
+    }
+    proxy.push(`--${name}`);
+    const takesNext = !name.includes('=') && i + 1 < args.length && !args[i + 1].startsWith('--');
+    if (takesNext) proxy.push(args[++i]);
+  }
+  return { server, proxy };
+}
+
+const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+const flags = splitFlags(args);
+if (flags.proxy.some((flag) => /^--upstream(=|$)/.test(flag))) {
+  process.stderr.write(
+    `npm start runs the proxy in front of its own server: --proxy-upstream cannot be set.\n` +
+      `To put a proxy in front of another server: npm run proxy -- --upstream HOST:PORT\n\n${USAGE}`,
+  );
+  process.exit(2);
+}
 
 ensureBuilt();
-const children = [];
+const running = new Set();
 let stopping = false;
+let status = 0;
 
 function start(name, args) {
+  if (stopping) return Promise.reject(new Error('stopping'));
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(root, entries[name]), ...args], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    children.push(child);
+    const child = spawnApp(name, args, ['ignore', 'pipe', 'inherit']);
+    running.add(child);
     createInterface({ input: child.stdout }).on('line', (line) => {
       process.stdout.write(`[${name}] ${line}\n`);
       if (line.startsWith(`semicache ${name} ready `)) resolve(line);
     });
     child.on('exit', (code, signal) => {
-      if (!stopping) {
-        process.stderr.write(`${name} exited (${signal ?? code}); stopping\n`);
-        stop(1);
-      }
+      running.delete(child);
+      if (code !== 0 && status === 0) status = code ?? 128 + constants.signals[signal];
+      if (!stopping) process.stderr.write(`${name} exited (${signal ?? code}); stopping\n`);
+      stop();
       reject(new Error(`${name} exited`));
     });
   });
 }
 
-function stop(status) {
-  stopping = true;
-  for (const child of children) child.kill('SIGTERM');
-  Promise.all(
-    children.map((child) =>
-      child.exitCode !== null || child.signalCode !== null
-        ? null
-        : new Promise((r) => child.on('exit', r)),
-    ),
-  ).then(() => process.exit(status));
+/** Stops every app still running (SIGTERM: gracefully), then exits with `status`. */
+function stop() {
+  if (!stopping) {
+    stopping = true;
+    for (const child of running) child.kill('SIGTERM');
+  }
+  if (running.size === 0) process.exit(status);
 }
 
-process.on('SIGINT', () => stop(0));
-process.on('SIGTERM', () => stop(0));
+for (const signal of STOP_SIGNALS) process.on(signal, stop);
 
 (async () => {
-  const server = await start('server', process.argv.slice(2));
+  const server = await start('server', flags.server);
   const upstream = /protocol=(\S+)/.exec(server)[1];
-  const proxy = await start('proxy', ['--upstream', upstream]);
+  const proxy = await start('proxy', ['--upstream', upstream, ...flags.proxy]);
   const where = (line) => {
     const [, protocol, admin] = /protocol=(\S+) admin=(\S+)/.exec(line);
     return { protocol: protocol.padEnd(16), admin };

@@ -2,12 +2,14 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { bin } from '../../package.json';
 
 export const ROOT = join(__dirname, '..', '..');
+/** The built entry points, from the package's `bin` (the one place they are written). */
 export const ENTRY = {
-  server: join(ROOT, 'dist/apps/server/apps/server/src/main.js'),
-  proxy: join(ROOT, 'dist/apps/proxy/apps/proxy/src/main.js'),
-  cli: join(ROOT, 'dist/apps/client-cli/apps/client-cli/src/main.js'),
+  server: join(ROOT, bin['semicache-server']),
+  proxy: join(ROOT, bin['semicache-proxy']),
+  cli: join(ROOT, bin.semicache),
 } as const;
 
 export interface Endpoint {
@@ -24,7 +26,10 @@ export interface RunningApp {
   readonly readyLine: string;
   /** Everything the process wrote to stderr so far. */
   stderr(): string;
-  /** Sends a signal and resolves with the exit code (null if killed by a signal). */
+  /**
+   * Sends a signal and resolves with the exit code (null if killed by a signal) once the process
+   * has exited and all it wrote to stderr has been read.
+   */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -59,6 +64,7 @@ export async function startApp(
   });
   running.add(child);
   child.once('exit', () => running.delete(child));
+  const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr += text));
   const lines = createInterface({ input: child.stdout! });
@@ -88,10 +94,32 @@ export async function startApp(
     readyLine,
     stderr: () => stderr,
     stop: (signal: NodeJS.Signals = 'SIGTERM') => {
-      const done = exited(child);
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return done;
+      return closed;
     },
+  };
+}
+
+/**
+ * Environment for `startApp` that preloads test/support/fs-probe.js into the app: it records in
+ * file `log` the paths the app fsyncs (`sync PATH`), and makes some of its fs/promises calls wait
+ * (`slow`; `wait CALL` when one starts waiting). Timing and observation only: the app does
+ * exactly what it would do without it.
+ */
+export function fsProbe(probe: {
+  readonly log?: string;
+  readonly slow?: { readonly calls: readonly string[]; readonly ms: number };
+}): Record<string, string> {
+  const preload = `--require "${join(__dirname, 'fs-probe.js')}"`;
+  return {
+    NODE_OPTIONS: [process.env.NODE_OPTIONS, preload].filter(Boolean).join(' '),
+    ...(probe.log === undefined ? {} : { SEMICACHE_PROBE_LOG: probe.log }),
+    ...(probe.slow === undefined
+      ? {}
+      : {
+          SEMICACHE_PROBE_SLOW_CALLS: probe.slow.calls.join(','),
+          SEMICACHE_PROBE_SLOW_MS: String(probe.slow.ms),
+        }),
   };
 }
 

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import 'reflect-metadata';
 import { hostPort, runMain } from '@semicache/runtime';
 import { AppModule } from './app.module';

@@ -422,19 +422,3 @@ describe('a damaged or mismatched data directory is refused at start', () => {
     },
   );
 });
-
-describe('one server per data directory', () => {
-  afterEach(() => stopAll());
-
-  it('refuses a second server on a directory in use, and takes over the lock of a killed one', async () => {
-    const dataDir = makeTempDir();
-    const first = await startApp('server', ['--data-dir', dataDir]);
-    const second = await startExpectingRefusal(dataDir);
-    expect(second.code).toBe(1);
-    expect(second.stderr).toContain(`in use by another semicache server (pid ${first.child.pid}`);
-
-    await first.stop('SIGKILL');
-    const third = await startApp('server', ['--data-dir', dataDir]);
-    expect(third.protocol.port).toBeGreaterThan(0);
-  });
-});

@@ -1,4 +1,4 @@
-import { type DynamicModule, Logger, type LogLevel } from '@nestjs/common';
+import { ConsoleLogger, type DynamicModule, Logger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SemicolonServer } from '@semicache/transport';
@@ -24,13 +24,26 @@ export interface LaunchedApp {
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn'];
 
 /**
- * Starts a hybrid app: the Fastify admin API and the semicolon transport in one process. Prints
- * the ready line (with the ports really bound) once both listen.
+ * Nest's console logger, silent about errors until the app has started: Nest logs a failure
+ * while starting (with its stack) and then throws it, and runMain reports it once, in one line.
+ */
+class AppLogger extends ConsoleLogger {
+  started = false;
+
+  override error(message: unknown, ...rest: unknown[]): void {
+    if (this.started) super.error(message, ...rest);
+  }
+}
+
+/**
+ * Starts a hybrid app: the Fastify admin API and the semicolon transport in one process, and
+ * resolves once both listen.
  */
 export async function launch(spec: LaunchSpec): Promise<LaunchedApp> {
   const { listener } = spec;
+  const logger = new AppLogger({ logLevels: LOG_LEVELS });
   const app = await NestFactory.create<NestFastifyApplication>(spec.module, new FastifyAdapter(), {
-    logger: LOG_LEVELS,
+    logger,
     // A failure while starting (say a damaged data file) reaches runMain's one clear line.
     abortOnError: false,
   });
@@ -51,6 +64,7 @@ export async function launch(spec: LaunchSpec): Promise<LaunchedApp> {
   app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
   await app.startAllMicroservices();
   await app.listen({ port: listener.adminPort, host: listener.host });
+  logger.started = true;
   const adminPort = (app.getHttpServer().address() as AddressInfo).port;
   return { app, transport, protocolPort: transport.address().port, adminPort };
 }
@@ -62,41 +76,52 @@ export function hostPort(host: string, port: number): string {
 
 /**
  * Runs `start` as a process's main: prints the ready line, shuts down gracefully on SIGTERM or
- * SIGINT (stop accepting, answer in-flight requests, flush, exit 0), and exits 1 with a clear
- * message if starting fails.
+ * SIGINT (stop accepting, answer in-flight requests, flush, exit 0), and exits 1 with one clear
+ * line if starting fails (and its stack trace with SEMICACHE_DEBUG=1).
  */
 export function runMain(spec: LaunchSpec): void {
   const logger = new Logger(`semicache ${spec.name}`);
   // A reader of our output that went away (`| head -1`) must not take the app down with EPIPE.
   for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+  let app: NestFastifyApplication | undefined;
+  let stopping = false;
+  const shutdown = (started: NestFastifyApplication): void => {
+    started.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error(`shutdown failed: ${String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.warn(`${signal}: shutting down`);
+    // A signal while starting: the shutdown follows once the start is done.
+    if (app !== undefined) shutdown(app);
+  };
+  // Installed before the ready line can be printed: whoever reads it may signal at once, and a
+  // signal without a handler would kill the app abruptly. `on`, not `once`: Ctrl-C under
+  // `npm run` delivers SIGINT more than once (from the terminal and forwarded by the wrappers);
+  // a second one must not take the default action either.
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
   launch(spec).then(
-    ({ app, protocolPort, adminPort }) => {
+    (launched) => {
+      app = launched.app;
+      if (stopping) return shutdown(launched.app);
       const details = spec.readyDetails ? ` ${spec.readyDetails()}` : '';
       process.stdout.write(
-        `semicache ${spec.name} ready protocol=${hostPort(spec.listener.host, protocolPort)} ` +
-          `admin=http://${hostPort(spec.listener.host, adminPort)}${details}\n`,
+        `semicache ${spec.name} ready protocol=${hostPort(spec.listener.host, launched.protocolPort)} ` +
+          `admin=http://${hostPort(spec.listener.host, launched.adminPort)}${details}\n`,
       );
-      let stopping = false;
-      const stop = (signal: NodeJS.Signals): void => {
-        if (stopping) return;
-        stopping = true;
-        logger.warn(`${signal}: shutting down`);
-        app.close().then(
-          () => process.exit(0),
-          (error: unknown) => {
-            logger.error(`shutdown failed: ${String(error)}`);
-            process.exit(1);
-          },
-        );
-      };
-      // `on`, not `once`: Ctrl-C under `npm run` delivers SIGINT twice (from the terminal and
-      // forwarded by scripts/run.js); the second must not take the default, abrupt action.
-      process.on('SIGTERM', stop);
-      process.on('SIGINT', stop);
     },
     (error: unknown) => {
+      const debug = ['1', 'true'].includes(process.env.SEMICACHE_DEBUG ?? '');
       process.stderr.write(
-        `semicache ${spec.name} failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+        `semicache ${spec.name} failed to start: ${error instanceof Error ? error.message : String(error)}\n` +
+          (debug && error instanceof Error && error.stack ? `${error.stack}\n` : ''),
       );
       process.exit(1);
     },

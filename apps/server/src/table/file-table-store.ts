@@ -1,20 +1,17 @@
-import { mkdir, open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { open, readFile, rename, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { parseInt64 } from '@semicache/protocol';
+import {
+  DataDirectoryError,
+  DataDirectoryLock,
+  createDataDirectory,
+  syncDirectory,
+} from './data-directory';
 import { applyPut, type TableStore } from './table-store';
-
-/** The data directory cannot be used: reported at start-up, never replaced by zeros. */
-export class DataDirectoryError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DataDirectoryError';
-  }
-}
 
 const SNAPSHOT = 'table.snapshot';
 const LOG = 'table.log';
-const LOCK = 'server.pid';
 const SNAPSHOT_FORMAT = 'semicache-table/1';
 /** Fold the log into a new snapshot once it grows past this many bytes. */
 const COMPACT_AFTER_BYTES = 4 * 1024 * 1024;
@@ -52,6 +49,7 @@ export class FileTableStore implements TableStore {
     private readonly dir: string,
     readonly values: BigInt64Array,
     private log: FileHandle,
+    private readonly lock: DataDirectoryLock,
   ) {}
 
   static async open(
@@ -59,10 +57,8 @@ export class FileTableStore implements TableStore {
     size: number,
     warn: (message: string) => void,
   ): Promise<FileTableStore> {
-    const created = await mkdir(dir, { recursive: true });
-    // A new directory's entry must be durable too: sync the parent it was created in.
-    if (created !== undefined) await syncDirectory(dirname(resolve(dir)));
-    await lockDirectory(dir);
+    await createDataDirectory(dir);
+    const lock = await DataDirectoryLock.acquire(dir);
     try {
       const values = await readSnapshot(dir, size);
       const dropped = await replayLog(dir, values);
@@ -77,9 +73,9 @@ export class FileTableStore implements TableStore {
       await log.sync();
       // The log may have just been created: its directory entry is made durable before any write.
       await syncDirectory(dir);
-      return new FileTableStore(dir, values, log);
+      return new FileTableStore(dir, values, log, lock);
     } catch (error) {
-      await rm(join(dir, LOCK), { force: true });
+      await lock.release();
       throw error;
     }
   }
@@ -93,11 +89,11 @@ export class FileTableStore implements TableStore {
     return this.enqueue('C', () => this.values.fill(0n));
   }
 
-  /** Waits for queued writes, then closes the log. */
+  /** Waits for queued writes, then closes the log and releases the data directory. */
   async close(): Promise<void> {
     await this.drained;
     await this.log.close();
-    await rm(join(this.dir, LOCK), { force: true });
+    await this.lock.release();
   }
 
   private enqueue(payload: string, apply: () => void): Promise<void> {
@@ -251,46 +247,4 @@ async function writeSnapshot(dir: string, values: BigInt64Array): Promise<void> 
   }
   await rename(temporary, path);
   await syncDirectory(dir);
-}
-
-/**
- * Two servers on one data directory would interleave their logs: the first takes `server.pid`.
- * A lock left by a process that no longer runs (after `kill -9`) is taken over.
- */
-async function lockDirectory(dir: string): Promise<void> {
-  const path = join(dir, LOCK);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      await writeFile(path, `${process.pid}\n`, { flag: 'wx' });
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const holder = Number((await readIfExists(path))?.trim());
-    if (Number.isInteger(holder) && holder !== process.pid && isRunning(holder)) {
-      throw new DataDirectoryError(
-        `${dir} is in use by another semicache server (pid ${holder}, in ${path}); stop it or use another --data-dir`,
-      );
-    }
-    await rm(path, { force: true });
-  }
-  throw new DataDirectoryError(`cannot lock ${path}`);
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  const directory = await open(dir, 'r');
-  try {
-    await directory.sync();
-  } finally {
-    await directory.close();
-  }
 }
