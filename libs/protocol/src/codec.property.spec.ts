@@ -194,6 +194,8 @@ function seen(frame: Frame): Seen {
 
 interface Outcome {
   readonly frames: Seen[];
+  /** Whether the unterminated tail ends in `;` (spaces aside): it picks the pause that ends it. */
+  readonly looksComplete: boolean;
   readonly flushed: Seen | undefined;
 }
 
@@ -201,8 +203,9 @@ function decode(chunks: readonly Buffer[], maxLength: number): Outcome {
   const decoder = new FrameDecoder(maxLength);
   const frames: Frame[] = [];
   for (const chunk of chunks) decoder.push(chunk, frames);
+  const looksComplete = decoder.pendingLooksComplete;
   const flushed = decoder.flushPending();
-  return { frames: frames.map(seen), flushed: flushed && seen(flushed) };
+  return { frames: frames.map(seen), looksComplete, flushed: flushed && seen(flushed) };
 }
 
 /** SPEC §2.4 written the obvious way, on the whole stream at once. */
@@ -216,7 +219,7 @@ function model(stream: Buffer, maxLength: number): Outcome {
   };
   const frames = lines.flatMap((line) => frame(line) ?? []);
   // An unterminated tail is a message (or TOO_LONG) once flushed.
-  return { frames, flushed: frame(tail) };
+  return { frames, looksComplete: /;[ \t\r]*$/.test(tail), flushed: frame(tail) };
 }
 
 const streamPiece: fc.Arbitrary<Buffer> = fc.oneof(
@@ -224,6 +227,7 @@ const streamPiece: fc.Arbitrary<Buffer> = fc.oneof(
   fc.constantFrom('\n', '\r\n', '\r', '\n\n', ';', ' ').map((text) => Buffer.from(text, 'latin1')),
   fc.uint8Array({ maxLength: 24 }).map((bytes) => Buffer.from(bytes)),
   fc.nat({ max: 300 }).map((length) => Buffer.alloc(length, 'x')),
+  fc.nat({ max: 40 }).map((length) => Buffer.alloc(length, ' ')),
 );
 const stream = fc.array(streamPiece, { maxLength: 25 }).map((pieces) => Buffer.concat(pieces));
 

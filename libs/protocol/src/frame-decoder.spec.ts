@@ -12,9 +12,10 @@ type Seen = string | { readonly error: ErrorCode };
 const TOO_LONG: Seen = { error: 'TOO_LONG' };
 
 /**
- * SPEC §2.4 as one table of byte streams. `input` is latin1 text (one char per byte) or raw bytes;
- * `frames` are what pushing it gives, `pending` whether unterminated bytes are left, and
- * `flushed` what flushPending then returns.
+ * The framing rules as one table of byte streams. `input` is latin1 text (one char per byte) or
+ * raw bytes; `frames` are what pushing it gives, `pending` whether unterminated bytes are left,
+ * `looksComplete` whether they end in `;` (spaces aside), and `flushed` what flushPending then
+ * returns.
  */
 interface StreamVector {
   readonly rule: string;
@@ -22,6 +23,7 @@ interface StreamVector {
   readonly maxLength: number;
   readonly frames: readonly Seen[];
   readonly pending?: boolean;
+  readonly looksComplete?: boolean;
   readonly flushed?: Seen;
 }
 
@@ -51,7 +53,16 @@ const STREAMS: readonly StreamVector[] = [
     maxLength: M,
     frames: ['OP=CLR;'],
     pending: true,
+    looksComplete: true,
     flushed: 'OP=GET;IND=1;',
+  },
+  {
+    rule: 'an unterminated tail without its final ; does not look complete',
+    input: 'OP=CLR;\nOP=GET;IND=1',
+    maxLength: M,
+    frames: ['OP=CLR;'],
+    pending: true,
+    flushed: 'OP=GET;IND=1',
   },
   { rule: 'exactly maxLength with LF', input: `${x(M)}\n`, maxLength: M, frames: [x(M)] },
   { rule: 'exactly maxLength with CRLF', input: `${x(M)}\r\n`, maxLength: M, frames: [x(M)] },
@@ -108,6 +119,23 @@ const STREAMS: readonly StreamVector[] = [
     flushed: x(M),
   },
   {
+    rule: 'a too-long message ending in ; then spaces looks complete, however it was cut',
+    input: `${x(M - 1)};  `,
+    maxLength: M,
+    frames: [],
+    pending: true,
+    looksComplete: true,
+    flushed: TOO_LONG,
+  },
+  {
+    rule: 'a too-long message ending in ; does not make the next too-long one look complete',
+    input: `${x(M + 1)};\n${x(M)}  `,
+    maxLength: M,
+    frames: [TOO_LONG],
+    pending: true,
+    flushed: TOO_LONG,
+  },
+  {
     rule: 'maxLength + 1 unterminated is TOO_LONG when flushed',
     input: `OP=CLR;\n${x(M + 1)}`,
     maxLength: M,
@@ -151,6 +179,7 @@ function seen(frame: Frame): Seen {
 interface Outcome {
   readonly frames: Seen[];
   readonly pending: boolean;
+  readonly looksComplete: boolean;
   readonly flushed: Seen | undefined;
 }
 
@@ -160,8 +189,9 @@ function decode(chunks: Iterable<Buffer>, maxLength: number): Outcome {
   const frames: Frame[] = [];
   for (const chunk of chunks) decoder.push(chunk, frames);
   const pending = decoder.hasPending;
+  const looksComplete = decoder.pendingLooksComplete;
   const flushed = decoder.flushPending();
-  return { frames: frames.map(seen), pending, flushed: flushed && seen(flushed) };
+  return { frames: frames.map(seen), pending, looksComplete, flushed: flushed && seen(flushed) };
 }
 
 function* bytesOf(buffer: Buffer): Generator<Buffer> {
@@ -184,6 +214,7 @@ describe('FrameDecoder stream vectors (SPEC §2.4)', () => {
     const expected: Outcome = {
       frames: [...vector.frames],
       pending: vector.pending ?? false,
+      looksComplete: vector.looksComplete ?? false,
       flushed: vector.flushed,
     };
 
@@ -288,6 +319,17 @@ describe('FrameDecoder bare messages (hasPending, pendingLooksComplete, flushPen
     expect(decoder.hasPending).toBe(false);
     decoder.push(Buffer.from('OP=CLR;'));
     expect(decoder.flushPending()).toStrictEqual({ kind: 'message', text: 'OP=CLR;' });
+  });
+
+  it('forgets how a flushed too-long message ended: the next one is judged by its own bytes', () => {
+    const decoder = new FrameDecoder(M);
+    decoder.push(Buffer.from(`${x(M + 10)};`));
+    expect(seen(decoder.flushPending()!)).toStrictEqual(TOO_LONG);
+    decoder.push(Buffer.from(x(M)));
+    // Discarding starts on a chunk of only spaces: the dropped bytes end in `x`.
+    decoder.push(Buffer.from('  '));
+    expect(decoder.hasPending).toBe(true);
+    expect(decoder.pendingLooksComplete).toBe(false);
   });
 
   it('tells whether a dropped too-long message ends like a complete one', () => {

@@ -46,7 +46,9 @@ export class FrameDecoder {
     // One byte of slack: a message of exactly maxLength may still be waiting for its CRLF's LF.
     if (!this.discarding && this.pendingLength + chunk.length - start > this.maxLength + 1) {
       // Too long: its bytes are dropped, and TOO_LONG answers it once it ends (terminator or
-      // pause), so a client's next message is never taken for the rest of this one.
+      // pause), so a client's next message is never taken for the rest of this one. How the
+      // dropped bytes end still tells which pause ends it.
+      this.discardedEndsWithSemicolon = this.pendingLooksComplete;
       this.discarding = true;
       this.clearPending();
     }
