@@ -98,7 +98,7 @@ function writeLeniently(choose: Choices, msg: Request | Reply): string {
     const sign = n < 0n ? '-' : choose.pick('', '+');
     return `${pad()}${sign}${zeros()}${n < 0n ? -n : n}${pad()}`;
   };
-  const ind = (n: number): string => `${pad()}${zeros()}${n}${pad()}`;
+  const ind = (n: number): string => `${pad()}${choose.pick('', '+')}${zeros()}${n}${pad()}`;
 
   const fields: [string, string][] = [['OP', `${pad()}${sloppyCase(choose, msg.op)}${pad()}`]];
   if (msg.op === 'ERR') {

@@ -139,6 +139,18 @@ const VECTORS: readonly Vector[] = [
     canonical: 'OP=PUT;IND=1,2;DATA=7,-7;',
   },
   {
+    rule: 'explicit + sign on indices, as on values',
+    request: 'OP=PUT;IND=+1,+2;DATA=+5,6;',
+    parsed: { op: 'PUT', indices: [1, 2], values: [5n, 6n] },
+    canonical: 'OP=PUT;IND=1,2;DATA=5,6;',
+  },
+  {
+    rule: '+ sign and leading zeros on an index',
+    request: 'OP=GET;IND=+007, +0 ,+0002147483647;',
+    parsed: { op: 'GET', indices: [7, 0, 2147483647] },
+    canonical: 'OP=GET;IND=7,0,2147483647;',
+  },
+  {
     rule: 'leading zeros in indices',
     request: 'OP=GET;IND=007,00;',
     parsed: { op: 'GET', indices: [7, 0] },
@@ -210,6 +222,11 @@ const VECTORS: readonly Vector[] = [
   { rule: 'empty op', request: 'OP=;', code: 'UNKNOWN_OP' },
   { rule: 'ERR is not a request', request: 'OP=ERR;', code: 'UNKNOWN_OP' },
   { rule: 'negative index', request: 'OP=GET;IND=-1;', code: 'BAD_INDEX' },
+  { rule: 'negative zero index', request: 'OP=GET;IND=-0;', code: 'BAD_INDEX' },
+  { rule: 'double + on an index', request: 'OP=GET;IND=++1;', code: 'BAD_INDEX' },
+  { rule: '+ alone as an index', request: 'OP=GET;IND=+;', code: 'BAD_INDEX' },
+  { rule: 'space after + on an index', request: 'OP=GET;IND=+ 1;', code: 'BAD_INDEX' },
+  { rule: 'index +2^31 is too large', request: 'OP=GET;IND=+2147483648;', code: 'BAD_INDEX' },
   { rule: 'fractional index', request: 'OP=GET;IND=1.5;', code: 'BAD_INDEX' },
   { rule: 'non-numeric index', request: 'OP=GET;IND=abc;', code: 'BAD_INDEX' },
   { rule: 'exponent index', request: 'OP=GET;IND=1e3;', code: 'BAD_INDEX' },
@@ -298,6 +315,12 @@ const VECTORS: readonly Vector[] = [
     reply: ' op = get ; ind = 1 , 2 ; data = +1 , -02 ',
     parsed: { op: 'GET', indices: [1, 2], values: [1n, -2n] },
     canonical: 'OP=GET;IND=1,2;DATA=1,-2;',
+  },
+  {
+    rule: 'reply with + signs on indices and values',
+    reply: 'OP=ADD;IND=+1,+02;DATA=+3;',
+    parsed: { op: 'ADD', indices: [1, 2], sum: 3n },
+    canonical: 'OP=ADD;IND=1,2;DATA=3;',
   },
   {
     rule: 'ERR fields in any order, MSG trimmed',

@@ -18,7 +18,8 @@ type Fields = Partial<Record<Key, string>>;
 const REQUEST_KEYS: ReadonlySet<string> = new Set<Key>(['OP', 'IND', 'DATA']);
 const REPLY_KEYS: ReadonlySet<string> = new Set<Key>(['OP', 'IND', 'DATA', 'CODE', 'MSG']);
 const KNOWN_OPS: ReadonlySet<string> = new Set(OPS);
-const INDEX_TOKEN = /^\d+$/;
+// Numbers are read alike in IND and DATA: an optional `+` and leading zeros are lenient forms.
+const INDEX_TOKEN = /^\+?\d+$/;
 const VALUE_TOKEN = /^[+-]?\d+$/;
 // 19 digits hold every int64; more can only be OVERFLOW (checked before BigInt sees a huge string).
 const MAX_VALUE_DIGITS = 19;
@@ -141,8 +142,8 @@ function parseIndices(value: string): number[] {
         `index "${excerpt(token)}" is not a non-negative integer`,
       );
     }
-    // Leading zeros are lenient (as for values), so only significant digits count toward the limit.
-    const digits = token.replace(/^0+(?=\d)/, '');
+    // Only significant digits count toward the limit.
+    const digits = token.replace(/^\+?0*(?=\d)/, '');
     const index = digits.length > 10 ? Infinity : Number(digits);
     if (index > MAX_INDEX) {
       throw new ProtocolError('BAD_INDEX', `index ${excerpt(token)} is larger than ${MAX_INDEX}`);
