@@ -71,7 +71,21 @@ describe('server operations (in memory, size 10, bare-message delay 20 ms)', () 
 
   it('answers in canonical form what it accepted in a lenient one (sign, leading zeros)', async () => {
     expect(await client.send('OP=PUT;IND=01,002;DATA=+7,-007;')).toBe('OP=PUT;IND=1,2;DATA=7,-7;');
-    expect(await client.send('OP=GET;IND=1,2;')).toBe('OP=GET;IND=1,2;DATA=7,-7;');
+    expect(await client.send('OP=GET;IND=+1,+02;')).toBe('OP=GET;IND=1,2;DATA=7,-7;');
+  });
+
+  it('accepts None for a field the operation does not use, and says so where a value is needed', async () => {
+    expect(await client.send('OP=PUT;IND=3;DATA=33;')).toBe('OP=PUT;IND=3;DATA=33;');
+    expect(await client.send('OP=GET;IND=3;DATA=none;')).toBe('OP=GET;IND=3;DATA=33;');
+    expect(await client.send('OP=ADD;IND=3,3;DATA=NONE')).toBe('OP=ADD;IND=3,3;DATA=66;');
+    expect(await client.send('OP=GET;IND=None;')).toBe(
+      'OP=ERR;CODE=BAD_SYNTAX;MSG=GET needs IND, got None;',
+    );
+    expect(await client.send('OP=GET;IND=3;DATA=5;')).toBe(
+      'OP=ERR;CODE=BAD_SYNTAX;MSG=GET takes no DATA;',
+    );
+    expect(await client.send('OP=CLR;IND=None;DATA=None;')).toBe('OP=CLR;');
+    expect(await client.send('OP=GET;IND=3;')).toBe('OP=GET;IND=3;DATA=0;');
   });
 
   it('accepts lower case, spaces around tokens, tabs and a missing final ";" and replies canonically', async () => {
