@@ -221,6 +221,8 @@ interface Outcome {
   readonly frames: Seen[];
   /** Whether the unterminated tail ends in `;` (spaces aside): it picks the pause that ends it. */
   readonly looksComplete: boolean;
+  /** The unterminated tail's text, as a flush would take it (if not too long). */
+  readonly peeked: string | undefined;
   readonly flushed: Seen | undefined;
 }
 
@@ -229,8 +231,9 @@ function decode(chunks: readonly Buffer[], maxLength: number): Outcome {
   const frames: Frame[] = [];
   for (const chunk of chunks) decoder.push(chunk, frames);
   const looksComplete = decoder.pendingLooksComplete;
+  const peeked = decoder.peekPending();
   const flushed = decoder.flushPending();
-  return { frames: frames.map(seen), looksComplete, flushed: flushed && seen(flushed) };
+  return { frames: frames.map(seen), looksComplete, peeked, flushed: flushed && seen(flushed) };
 }
 
 /** SPEC §2.4 written the obvious way, on the whole stream at once. */
@@ -244,7 +247,13 @@ function model(stream: Buffer, maxLength: number): Outcome {
   };
   const frames = lines.flatMap((line) => frame(line) ?? []);
   // An unterminated tail is a message (or TOO_LONG) once flushed.
-  return { frames, looksComplete: /;[ \t\r]*$/.test(tail), flushed: frame(tail) };
+  const flushed = frame(tail);
+  return {
+    frames,
+    looksComplete: /;[ \t\r]*$/.test(tail),
+    peeked: typeof flushed === 'string' ? flushed : undefined,
+    flushed,
+  };
 }
 
 const streamPiece: fc.Arbitrary<Buffer> = fc.oneof(

@@ -180,18 +180,27 @@ interface Outcome {
   readonly frames: Seen[];
   readonly pending: boolean;
   readonly looksComplete: boolean;
+  /** What peekPending shows: the text flushPending then gives, if it is a message. */
+  readonly peeked: string | undefined;
   readonly flushed: Seen | undefined;
 }
 
-/** Feeds `chunks` to a fresh decoder, then flushes what is left. */
+/** Feeds `chunks` to a fresh decoder, peeks at what is left, then flushes it. */
 function decode(chunks: Iterable<Buffer>, maxLength: number): Outcome {
   const decoder = new FrameDecoder(maxLength);
   const frames: Frame[] = [];
   for (const chunk of chunks) decoder.push(chunk, frames);
   const pending = decoder.hasPending;
   const looksComplete = decoder.pendingLooksComplete;
+  const peeked = decoder.peekPending();
   const flushed = decoder.flushPending();
-  return { frames: frames.map(seen), pending, looksComplete, flushed: flushed && seen(flushed) };
+  return {
+    frames: frames.map(seen),
+    pending,
+    looksComplete,
+    peeked,
+    flushed: flushed && seen(flushed),
+  };
 }
 
 function* bytesOf(buffer: Buffer): Generator<Buffer> {
@@ -215,6 +224,7 @@ describe('FrameDecoder stream vectors (SPEC §2.4)', () => {
       frames: [...vector.frames],
       pending: vector.pending ?? false,
       looksComplete: vector.looksComplete ?? false,
+      peeked: typeof vector.flushed === 'string' ? vector.flushed : undefined,
       flushed: vector.flushed,
     };
 
@@ -251,11 +261,12 @@ describe('FrameDecoder', () => {
   });
 });
 
-describe('FrameDecoder bare messages (hasPending, pendingLooksComplete, flushPending)', () => {
+describe('FrameDecoder bare messages (hasPending, pendingLooksComplete, peekPending, flushPending)', () => {
   it('has nothing pending when fresh', () => {
     const decoder = new FrameDecoder();
     expect(decoder.hasPending).toBe(false);
     expect(decoder.pendingLooksComplete).toBe(false);
+    expect(decoder.peekPending()).toBeUndefined();
     expect(decoder.flushPending()).toBeUndefined();
   });
 
@@ -274,11 +285,29 @@ describe('FrameDecoder bare messages (hasPending, pendingLooksComplete, flushPen
     decoder.push(Buffer.from(input, 'latin1'));
     expect(decoder.hasPending).toBe(true);
     expect(decoder.pendingLooksComplete).toBe(looksComplete);
+    expect(decoder.peekPending()).toBe(flushed);
+    expect(decoder.hasPending).toBe(true);
     const frame = decoder.flushPending();
     expect(frame && seen(frame)).toStrictEqual(flushed);
     expect(decoder.hasPending).toBe(false);
     expect(decoder.pendingLooksComplete).toBe(false);
+    expect(decoder.peekPending()).toBeUndefined();
     expect(decoder.flushPending()).toBeUndefined();
+  });
+
+  it('peeks without taking: more input extends the same message', () => {
+    const decoder = new FrameDecoder(M);
+    decoder.push(Buffer.from('OP=GET;'));
+    decoder.push(Buffer.from('IND=1'));
+    expect(decoder.peekPending()).toBe('OP=GET;IND=1');
+    expect(decoder.push(Buffer.from('2;\r\n')).map(seen)).toStrictEqual(['OP=GET;IND=12;']);
+    expect(decoder.hasPending).toBe(false);
+    decoder.push(Buffer.from(x(M)));
+    expect(decoder.peekPending()).toBe(x(M));
+    decoder.push(Buffer.from('y'));
+    // Too long now: nothing to show, TOO_LONG to flush.
+    expect(decoder.peekPending()).toBeUndefined();
+    expect(seen(decoder.flushPending()!)).toStrictEqual(TOO_LONG);
   });
 
   it('has nothing pending once every message is terminated', () => {

@@ -5,6 +5,7 @@ import {
   ProtocolError,
   assertIndicesWithin,
   errorReply,
+  isCompleteRequest,
   parseReply,
   parseRequest,
   serializeReply,
@@ -541,6 +542,8 @@ describe('protocol vectors (SPEC §2)', () => {
   it.each(VECTORS.map((vector) => [title(vector), vector] as const))('%s', (_, vector) => {
     if ('request' in vector) {
       const codec = requestCodec(vector.options);
+      // What parses is a complete request: taken at the short pause when it comes unterminated.
+      expect(isCompleteRequest(vector.request, vector.options)).toBe(!('code' in vector));
       if ('code' in vector) expectRejected(codec, vector.request, vector.code, vector.message);
       else expectAccepted(codec, vector.request, vector.parsed, vector.canonical ?? vector.request);
     } else if ('code' in vector) {

@@ -275,6 +275,20 @@ export function parseRequest(text: string, options: ParseOptions = {}): Request 
 }
 
 /**
+ * Whether `text` already is a whole request: it parses. Unterminated input that is one is taken
+ * after the short bare-message pause; anything else may be the front of a message still coming.
+ */
+export function isCompleteRequest(text: string, options?: ParseOptions): boolean {
+  try {
+    parseRequest(text, options);
+    return true;
+  } catch (error) {
+    if (error instanceof ProtocolError) return false;
+    throw error;
+  }
+}
+
+/**
  * Parses one reply (what a server or proxy answers). Read for the fields its OP uses; any other
  * field (unknown, a placeholder, `CODE=200` on a GET) is skipped, so replies of other
  * implementations are understood. Throws a `ProtocolError` if it is not a reply.

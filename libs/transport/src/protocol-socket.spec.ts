@@ -1,4 +1,4 @@
-import type { Frame } from '@semicache/protocol';
+import { type Frame, isCompleteRequest } from '@semicache/protocol';
 import { type AddressInfo, type Server, type Socket, connect, createServer } from 'node:net';
 import { ProtocolSocket } from './protocol-socket';
 
@@ -7,33 +7,45 @@ async function setup(maxPendingReplies: number) {
   const frames: string[] = [];
   const answers: ((reply: string) => void)[] = [];
   let frameArrived: () => void = () => undefined;
+  let accepted: (wrapper: ProtocolSocket) => void = () => undefined;
+  const wrapper = new Promise<ProtocolSocket>((resolve) => (accepted = resolve));
   const server: Server = createServer((socket) => {
-    new ProtocolSocket(
-      socket,
-      (frame: Frame) => {
-        frames.push(frame.kind === 'message' ? frame.text : frame.error.code);
-        frameArrived();
-        return new Promise<string>((resolve) => answers.push(resolve));
-      },
-      {
-        maxMessageLength: 1024,
-        bareMessageDelayMs: 10,
-        partialMessageTimeoutMs: 30,
-        idleTimeoutMs: 0,
-        maxPendingReplies,
-      },
-      'OP=ERR;CODE=INTERNAL;',
+    accepted(
+      new ProtocolSocket(
+        socket,
+        (frame: Frame) => {
+          frames.push(frame.kind === 'message' ? frame.text : frame.error.code);
+          frameArrived();
+          return new Promise<string>((resolve) => answers.push(resolve));
+        },
+        {
+          maxMessageLength: 1024,
+          bareMessageDelayMs: 10,
+          partialMessageTimeoutMs: 30,
+          idleTimeoutMs: 0,
+          maxPendingReplies,
+        },
+        'OP=ERR;CODE=INTERNAL;',
+        (text) => isCompleteRequest(text),
+      ),
     );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const client: Socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
+  client.setEncoding('latin1');
+  let received = '';
+  client.on('data', (text: string) => (received += text));
+  const ended = new Promise<string>((resolve) => client.once('end', () => resolve(received)));
   await new Promise<void>((resolve) => client.once('connect', resolve));
   const nextFrame = () => new Promise<void>((resolve) => (frameArrived = resolve));
+  const served = await wrapper;
   const close = async () => {
     client.destroy();
+    // Replies a failed test never gave would keep the server side open.
+    served.socket.destroy();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   };
-  return { frames, answers, client, nextFrame, close };
+  return { frames, answers, client, nextFrame, close, wrapper: served, ended };
 }
 
 describe('ProtocolSocket', () => {
@@ -56,6 +68,33 @@ describe('ProtocolSocket', () => {
       answers[0]('OP=GET;IND=1;DATA=0;');
       await second;
       expect(frames).toStrictEqual(['OP=GET;IND=1;', 'OP=PUT;DATA=5;IND=12;']);
+    } finally {
+      await close();
+    }
+  });
+
+  it('takes unterminated input that parses as a request at the short pause, other input at the long one', async () => {
+    const { frames, client, nextFrame, close } = await setup(16);
+    try {
+      jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+      // Each write ends with a terminated message, so its frame tells that the write has arrived.
+      let arrived = nextFrame();
+      client.write('OP=CLR;\nOP=GET;IND=1,2');
+      await arrived;
+      arrived = nextFrame();
+      jest.advanceTimersByTime(10);
+      await arrived;
+      expect(frames).toStrictEqual(['OP=CLR;', 'OP=GET;IND=1,2']);
+
+      arrived = nextFrame();
+      client.write('OP=CLR;\nOP=GET;IND=1,');
+      await arrived;
+      jest.advanceTimersByTime(29);
+      expect(frames).toHaveLength(3);
+      arrived = nextFrame();
+      jest.advanceTimersByTime(1);
+      await arrived;
+      expect(frames).toStrictEqual(['OP=CLR;', 'OP=GET;IND=1,2', 'OP=CLR;', 'OP=GET;IND=1,']);
     } finally {
       await close();
     }
