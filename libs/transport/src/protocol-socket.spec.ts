@@ -100,6 +100,75 @@ describe('ProtocolSocket', () => {
     }
   });
 
+  describe('graceful close (end) with unterminated input', () => {
+    it('reads on, so the rest of a message still arriving is not cut off', async () => {
+      const { frames, answers, client, nextFrame, close, wrapper, ended } = await setup(16);
+      try {
+        jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+        let arrived = nextFrame();
+        client.write('OP=GET;IND=1;\nOP=PUT;DATA=5;IND=1');
+        await arrived;
+        const closed = wrapper.end();
+        arrived = nextFrame();
+        client.write('2;\n');
+        await arrived;
+        expect(frames).toStrictEqual(['OP=GET;IND=1;', 'OP=PUT;DATA=5;IND=12;']);
+        answers[0]('first');
+        answers[1]('second');
+        expect(await ended).toBe('first\nsecond\n');
+        await closed;
+      } finally {
+        await close();
+      }
+    });
+
+    it.each([
+      ['a whole request', 'OP=GET;IND=1'],
+      ['the front of one', 'OP=GET;IND=1,'],
+    ])('takes %s once the short pause passes, and answers it', async (_, input) => {
+      const { frames, answers, client, nextFrame, close, wrapper, ended } = await setup(16);
+      try {
+        jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+        let arrived = nextFrame();
+        client.write(`OP=CLR;\n${input}`);
+        await arrived;
+        answers[0]('cleared');
+        const closed = wrapper.end();
+        arrived = nextFrame();
+        jest.advanceTimersByTime(10);
+        await arrived;
+        expect(frames).toStrictEqual(['OP=CLR;', input]);
+        answers[1]('answered');
+        expect(await ended).toBe('cleared\nanswered\n');
+        await closed;
+      } finally {
+        await close();
+      }
+    });
+
+    it('takes input whose short pause has passed at once', async () => {
+      const { frames, answers, client, nextFrame, close, wrapper, ended } = await setup(16);
+      try {
+        jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+        let arrived = nextFrame();
+        client.write('OP=CLR;\nOP=GET;IND=');
+        await arrived;
+        answers[0]('cleared');
+        jest.advanceTimersByTime(10);
+        expect(frames).toStrictEqual(['OP=CLR;']);
+        arrived = nextFrame();
+        const closed = wrapper.end();
+        await arrived;
+        expect(frames).toStrictEqual(['OP=CLR;', 'OP=GET;IND=']);
+        answers[1]('refused');
+        expect(await ended).toBe('cleared\nrefused\n');
+        await closed;
+      } finally {
+        await close();
+      }
+    });
+  });
+
   it('answers an unterminated message after the pause while reading', async () => {
     const { frames, client, nextFrame, close } = await setup(16);
     try {

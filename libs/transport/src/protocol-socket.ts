@@ -42,10 +42,13 @@ export class ProtocolSocket {
   private flushQueued = false;
   private writeBlocked = false;
   private paused = false;
+  /** A graceful close was asked: reading goes on only to settle an unterminated message. */
   private closing = false;
   private ending = false;
   private closed: Promise<void> | undefined;
   private pauseTimer: NodeJS.Timeout | undefined;
+  /** The input has paused for the bare-message delay, and what is pending is not a whole message. */
+  private pastBarePause = false;
 
   constructor(
     readonly socket: Socket,
@@ -73,23 +76,19 @@ export class ProtocolSocket {
   }
 
   /**
-   * Graceful close: stop reading, answer what was already received, then end the connection.
-   * Resolves once the socket is closed.
+   * Graceful close: answer what was received, then end the connection; resolves once the socket
+   * is closed. Terminated messages are all there is unless input stopped without a terminator:
+   * then reading goes on until the bare-message pause passes with no new byte, so the rest of a
+   * message still arriving (`2;` of `OP=PUT;DATA=5;IND=12;`) is read, not cut off and applied
+   * as `IND=1`. The unterminated input is then taken as a message, whole or not, and answered.
    */
   end(peerFinished = false): Promise<void> {
-    if (this.closed !== undefined) return this.closed;
     this.closing = true;
-    this.socket.pause();
-    this.stopPauseTimer();
-    // Unterminated bytes are answered as a message too if the peer has finished sending, or if
-    // they end like a message; otherwise they may be the front half of one that is still unread
-    // (`OP=PUT;DATA=5;IND=1` of `...IND=12;`), which must not be applied.
-    if (peerFinished || this.decoder.pendingLooksComplete) {
-      const frame = this.decoder.flushPending();
-      if (frame !== undefined) this.dispatch(frame);
-    }
+    // Settled now if the peer has finished sending, or if the pause has passed already.
+    if (peerFinished || this.pastBarePause) this.takePending();
+    this.updateFlow();
     this.flush();
-    this.closed = new Promise<void>((resolve) => {
+    this.closed ??= new Promise<void>((resolve) => {
       if (this.socket.destroyed) resolve();
       else this.socket.once('close', () => resolve());
     });
@@ -101,6 +100,8 @@ export class ProtocolSocket {
     const frames = this.decoder.push(chunk, this.frames);
     for (let i = 0; i < frames.length; i++) this.dispatch(frames[i]);
     frames.length = 0;
+    // Closing, reading stops as soon as no message is left unterminated.
+    if (this.closing) this.updateFlow();
     this.flush();
     if (!this.paused) this.armPauseTimerIfPending();
   }
@@ -120,7 +121,8 @@ export class ProtocolSocket {
   /** Input stopped without a terminator: take it if it is a whole message, else wait longer. */
   private onBarePause(): void {
     this.pauseTimer = undefined;
-    if (this.pendingIsWholeMessage()) return this.takePending();
+    if (this.closing || this.pendingIsWholeMessage()) return this.takePending();
+    this.pastBarePause = true;
     const rest = this.options.partialMessageTimeoutMs - this.options.bareMessageDelayMs;
     this.pauseTimer = setTimeout(() => this.takePending(), Math.max(0, rest));
     this.pauseTimer.unref();
@@ -139,12 +141,14 @@ export class ProtocolSocket {
     const frame = this.decoder.flushPending();
     if (frame === undefined) return;
     this.dispatch(frame);
+    if (this.closing) this.updateFlow();
     this.flush();
   }
 
   private stopPauseTimer(): void {
     clearTimeout(this.pauseTimer);
     this.pauseTimer = undefined;
+    this.pastBarePause = false;
   }
 
   private dispatch(frame: Frame): void {
@@ -202,8 +206,10 @@ export class ProtocolSocket {
   }
 
   private updateFlow(): void {
-    if (this.closing) return;
-    const shouldPause = this.writeBlocked || this.slots.length >= this.options.maxPendingReplies;
+    const shouldPause =
+      (this.closing && !this.decoder.hasPending) ||
+      this.writeBlocked ||
+      this.slots.length >= this.options.maxPendingReplies;
     if (shouldPause && !this.paused) {
       this.paused = true;
       this.socket.pause();
@@ -216,7 +222,13 @@ export class ProtocolSocket {
   }
 
   private endIfIdle(): void {
-    if (this.closing && !this.ending && this.slots.length === 0 && this.output.length === 0) {
+    if (
+      this.closing &&
+      !this.ending &&
+      !this.decoder.hasPending &&
+      this.slots.length === 0 &&
+      this.output.length === 0
+    ) {
       this.ending = true;
       // Destroy once our last bytes are flushed: a peer that never closes its side cannot hold us.
       this.socket.end(() => this.socket.destroy());
