@@ -48,14 +48,30 @@ async function setup(maxPendingReplies: number) {
   return { frames, answers, client, nextFrame, close, wrapper: served, ended };
 }
 
+type Setup = Awaited<ReturnType<typeof setup>>;
+
+/**
+ * Runs `test` on a fresh set-up and closes it however the test ends. Timers are the test's: the
+ * pause timers only fire when it says.
+ */
+async function withFakeTimers(
+  maxPendingReplies: number,
+  test: (setup: Setup) => Promise<void>,
+): Promise<void> {
+  const connection = await setup(maxPendingReplies);
+  try {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    await test(connection);
+  } finally {
+    await connection.close();
+  }
+}
+
 describe('ProtocolSocket', () => {
   afterEach(() => jest.useRealTimers());
 
   it('does not take half a message for a bare one while it has stopped reading itself', async () => {
-    const { frames, answers, client, nextFrame, close } = await setup(1);
-    try {
-      // Timers are the test's: the pause timer can only fire when the test says.
-      jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    await withFakeTimers(1, async ({ frames, answers, client, nextFrame }) => {
       const first = nextFrame();
       client.write('OP=GET;IND=1;\nOP=PUT;DATA=5;IND=1');
       await first;
@@ -68,15 +84,11 @@ describe('ProtocolSocket', () => {
       answers[0]('OP=GET;IND=1;DATA=0;');
       await second;
       expect(frames).toStrictEqual(['OP=GET;IND=1;', 'OP=PUT;DATA=5;IND=12;']);
-    } finally {
-      await close();
-    }
+    });
   });
 
   it('takes unterminated input that parses as a request at the short pause, other input at the long one', async () => {
-    const { frames, client, nextFrame, close } = await setup(16);
-    try {
-      jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    await withFakeTimers(16, async ({ frames, client, nextFrame }) => {
       // Each write ends with a terminated message, so its frame tells that the write has arrived.
       let arrived = nextFrame();
       client.write('OP=CLR;\nOP=GET;IND=1,2');
@@ -95,16 +107,12 @@ describe('ProtocolSocket', () => {
       jest.advanceTimersByTime(1);
       await arrived;
       expect(frames).toStrictEqual(['OP=CLR;', 'OP=GET;IND=1,2', 'OP=CLR;', 'OP=GET;IND=1,']);
-    } finally {
-      await close();
-    }
+    });
   });
 
   describe('graceful close (end) with unterminated input', () => {
     it('reads on, so the rest of a message still arriving is not cut off', async () => {
-      const { frames, answers, client, nextFrame, close, wrapper, ended } = await setup(16);
-      try {
-        jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+      await withFakeTimers(16, async ({ frames, answers, client, nextFrame, wrapper, ended }) => {
         let arrived = nextFrame();
         client.write('OP=GET;IND=1;\nOP=PUT;DATA=5;IND=1');
         await arrived;
@@ -117,18 +125,14 @@ describe('ProtocolSocket', () => {
         answers[1]('second');
         expect(await ended).toBe('first\nsecond\n');
         await closed;
-      } finally {
-        await close();
-      }
+      });
     });
 
     it.each([
       ['a whole request', 'OP=GET;IND=1'],
       ['the front of one', 'OP=GET;IND=1,'],
     ])('takes %s once the short pause passes, and answers it', async (_, input) => {
-      const { frames, answers, client, nextFrame, close, wrapper, ended } = await setup(16);
-      try {
-        jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+      await withFakeTimers(16, async ({ frames, answers, client, nextFrame, wrapper, ended }) => {
         let arrived = nextFrame();
         client.write(`OP=CLR;\n${input}`);
         await arrived;
@@ -141,15 +145,11 @@ describe('ProtocolSocket', () => {
         answers[1]('answered');
         expect(await ended).toBe('cleared\nanswered\n');
         await closed;
-      } finally {
-        await close();
-      }
+      });
     });
 
     it('takes input whose short pause has passed at once', async () => {
-      const { frames, answers, client, nextFrame, close, wrapper, ended } = await setup(16);
-      try {
-        jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+      await withFakeTimers(16, async ({ frames, answers, client, nextFrame, wrapper, ended }) => {
         let arrived = nextFrame();
         client.write('OP=CLR;\nOP=GET;IND=');
         await arrived;
@@ -163,9 +163,7 @@ describe('ProtocolSocket', () => {
         answers[1]('refused');
         expect(await ended).toBe('cleared\nrefused\n');
         await closed;
-      } finally {
-        await close();
-      }
+      });
     });
   });
 
