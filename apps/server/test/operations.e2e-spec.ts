@@ -71,7 +71,21 @@ describe('server operations (in memory, size 10, bare-message delay 20 ms)', () 
 
   it('answers in canonical form what it accepted in a lenient one (sign, leading zeros)', async () => {
     expect(await client.send('OP=PUT;IND=01,002;DATA=+7,-007;')).toBe('OP=PUT;IND=1,2;DATA=7,-7;');
-    expect(await client.send('OP=GET;IND=1,2;')).toBe('OP=GET;IND=1,2;DATA=7,-7;');
+    expect(await client.send('OP=GET;IND=+1,+02;')).toBe('OP=GET;IND=1,2;DATA=7,-7;');
+  });
+
+  it('accepts None for a field the operation does not use, and says so where a value is needed', async () => {
+    expect(await client.send('OP=PUT;IND=3;DATA=33;')).toBe('OP=PUT;IND=3;DATA=33;');
+    expect(await client.send('OP=GET;IND=3;DATA=none;')).toBe('OP=GET;IND=3;DATA=33;');
+    expect(await client.send('OP=ADD;IND=3,3;DATA=NONE')).toBe('OP=ADD;IND=3,3;DATA=66;');
+    expect(await client.send('OP=GET;IND=None;')).toBe(
+      'OP=ERR;CODE=BAD_SYNTAX;MSG=GET needs IND, got None;',
+    );
+    expect(await client.send('OP=GET;IND=3;DATA=5;')).toBe(
+      'OP=ERR;CODE=BAD_SYNTAX;MSG=GET takes no DATA;',
+    );
+    expect(await client.send('OP=CLR;IND=None;DATA=None;')).toBe('OP=CLR;');
+    expect(await client.send('OP=GET;IND=3;')).toBe('OP=GET;IND=3;DATA=0;');
   });
 
   it('accepts lower case, spaces around tokens, tabs and a missing final ";" and replies canonically', async () => {
@@ -126,6 +140,26 @@ describe('server operations (in memory, size 10, bare-message delay 20 ms)', () 
     expect(await bare('OP=GET;IND=1,2;')).toBe('OP=GET;IND=1,2;DATA=0,0;');
     // Lenient bare forms that still end in ';' (spaces after it included).
     expect(await bare('op = put ; ind = 3 ; data = 33 ;  ')).toBe('OP=PUT;IND=3;DATA=33;');
+  });
+
+  it('answers a bare request without its final ";" at the short pause too, not after the partial-message timeout', async () => {
+    // A course client: sendall('OP=GET;IND=1,2') and wait, on one connection for its life.
+    const raw = await RawClient.open(server.protocol);
+    const exchange = async (message: string) => {
+      const started = Date.now();
+      raw.write(message);
+      const reply = await raw.readLine();
+      // Loosely: the short pause is 20 ms here, the partial-message timeout 5 s.
+      expect(Date.now() - started).toBeLessThan(2500);
+      return reply;
+    };
+    expect(await exchange('OP=PUT;IND=1,2;DATA=10,20')).toBe('OP=PUT;IND=1,2;DATA=10,20;');
+    expect(await exchange('OP=GET;IND=1,2')).toBe('OP=GET;IND=1,2;DATA=10,20;');
+    expect(await exchange('op=add;ind=1,2 ')).toBe('OP=ADD;IND=1,2;DATA=30;');
+    expect(await exchange('OP=GET;IND=99')).toMatch(/^OP=ERR;CODE=BAD_INDEX;/);
+    expect(await exchange('OP=CLR;IND=None;DATA=None')).toBe('OP=CLR;');
+    expect(await exchange('OP=CLR')).toBe('OP=CLR;');
+    expect(await raw.request('OP=GET;IND=1')).toBe('OP=GET;IND=1;DATA=0;');
   });
 
   it('serves several bare messages in turn on one connection, each answered before the next is sent', async () => {
@@ -186,11 +220,26 @@ describe('server bare-message timing flags', () => {
     expect(elapsed).toBeGreaterThanOrEqual(380);
   });
 
-  it('takes an unterminated message without its final ";" after --partial-message-timeout-ms (lenient form)', async () => {
+  it('waits --bare-message-delay-ms before taking a whole request without its final ";"', async () => {
     const raw = await RawClient.open(server.protocol);
     const started = Date.now();
-    raw.write('OP=GET;IND=1,2');
-    expect(await raw.readLine()).toBe('OP=GET;IND=1,2;DATA=11,22;');
+    raw.write('OP=PUT;IND=3;DATA=33');
+    expect(await raw.readLine()).toBe('OP=PUT;IND=3;DATA=33;');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(380);
+  });
+
+  it('takes unterminated input that is not a whole request after --partial-message-timeout-ms, and answers it', async () => {
+    const raw = await RawClient.open(server.protocol);
+    const started = Date.now();
+    raw.write('OP=PUT;IND=1,2;DATA=5');
+    expect(await raw.readLine()).toBe(
+      'OP=ERR;CODE=COUNT_MISMATCH;MSG=IND has 2 item(s) but DATA has 1;',
+    );
     expect(Date.now() - started).toBeGreaterThanOrEqual(680);
+    // The rest of that message, had it come in time, would have made it whole.
+    const patient = await RawClient.open(server.protocol);
+    patient.write('OP=PUT;IND=1,2;DATA=5');
+    patient.write(',6\n');
+    expect(await patient.readLine()).toBe('OP=PUT;IND=1,2;DATA=5,6;');
   });
 });

@@ -91,14 +91,19 @@ function sloppyCase(choose: Choices, word: string): string {
   return [...word].map((char) => choose.pick(char, char.toLowerCase())).join('');
 }
 
-function writeLeniently(choose: Choices, msg: Request | Reply): string {
+/** Known keys no OP of either side always uses: placeholders or extra fields where unused. */
+const OPTIONAL_KEYS = ['IND', 'DATA', 'CODE', 'MSG'] as const;
+/** Fields no message uses, as peers add them. */
+const UNKNOWN_FIELDS = ['STATUS=200', 'x=', ' Time = 3 ms ', 'id=None', 'X=1,,2'];
+
+function writeLeniently(choose: Choices, msg: Request | Reply, side: 'request' | 'reply'): string {
   const pad = (): string => choose.pick('', '', ' ', '\t', ' \t ');
   const zeros = (): string => choose.pick('', '', '0', '000');
   const number = (n: bigint): string => {
     const sign = n < 0n ? '-' : choose.pick('', '+');
     return `${pad()}${sign}${zeros()}${n < 0n ? -n : n}${pad()}`;
   };
-  const ind = (n: number): string => `${pad()}${zeros()}${n}${pad()}`;
+  const ind = (n: number): string => `${pad()}${choose.pick('', '+')}${zeros()}${n}${pad()}`;
 
   const fields: [string, string][] = [['OP', `${pad()}${sloppyCase(choose, msg.op)}${pad()}`]];
   if (msg.op === 'ERR') {
@@ -110,6 +115,22 @@ function writeLeniently(choose: Choices, msg: Request | Reply): string {
     fields.push(['IND', msg.indices.map(ind).join(',')]);
     if ('values' in msg) fields.push(['DATA', msg.values.map(number).join(',')]);
     if ('sum' in msg) fields.push(['DATA', number(msg.sum)]);
+  }
+  // A field the OP does not use may come as the `None` placeholder; in a reply, with any value.
+  const used = new Set([...fields.map(([key]) => key), ...(msg.op === 'ERR' ? ['MSG'] : [])]);
+  for (const key of OPTIONAL_KEYS) {
+    if (used.has(key) || (side === 'request' && (key === 'CODE' || key === 'MSG'))) continue;
+    const placeholder = `${pad()}${sloppyCase(choose, 'None')}${pad()}`;
+    const value = side === 'request' ? placeholder : choose.pick(placeholder, '200', '1,x', '');
+    if (choose.pick(false, true)) fields.push([key, value]);
+  }
+  if (side === 'reply') {
+    for (const extra of UNKNOWN_FIELDS) {
+      if (choose.pick(false, false, true)) {
+        const eq = extra.indexOf('=');
+        fields.push([extra.slice(0, eq), extra.slice(eq + 1)]);
+      }
+    }
   }
   const text = choose
     .shuffle(fields)
@@ -162,6 +183,7 @@ const FRAGMENTS = [
   'GET', 'put', 'CLR', 'ADD', 'ERR', 'BAD_INDEX', 'BUSY', '-', '+', '0', '1', '42', '007',
   '2147483647', '2147483648', '9223372036854775807', '9223372036854775808',
   '-9223372036854775808', '-9223372036854775809', '1.5', 'x', '\r', '\n', '\0', '\xe9',
+  'None', 'none', 'STATUS',
 ]; // prettier-ignore
 
 const fragmentSoup = fc
@@ -171,13 +193,16 @@ const fragmentSoup = fc
 const listOf = (items: readonly string[]): fc.Arbitrary<string> =>
   fc.array(fc.constantFrom(...items), { minLength: 0, maxLength: 7 }).map((l) => l.join(','));
 const NUMBERS = ['0', '1', '5', '+3', '-4', '007', ' 8 ', '', '-1', '1.5', '9223372036854775808'];
+const PLACEHOLDERS = ['None', 'none', ' NONE ', 'Nonesuch'];
 const field = fc.oneof(
   fc.constantFrom('GET', 'PUT', 'CLR', 'ADD', 'ERR', 'get', 'DEL').map((op) => `OP=${op}`),
   listOf(NUMBERS).map((list) => `IND=${list}`),
   listOf(NUMBERS).map((list) => `DATA=${list}`),
+  fc.constantFrom(...PLACEHOLDERS).map((placeholder) => `IND=${placeholder}`),
+  fc.constantFrom(...PLACEHOLDERS).map((placeholder) => `DATA=${placeholder}`),
   fc.constantFrom(...ERROR_CODES, 'NOPE').map((code) => `CODE=${code}`),
   message.map((text) => `MSG=${text}`),
-  fc.constantFrom('', ' ', 'X=1', 'IND', '=1'),
+  fc.constantFrom('', ' ', 'X=1', 'IND', '=1', 'CODE=200', 'STATUS=ok'),
 );
 /** Nearly well-formed messages: right shape, random fields. Both outcomes are common. */
 const fieldSoup = fc
@@ -194,6 +219,10 @@ function seen(frame: Frame): Seen {
 
 interface Outcome {
   readonly frames: Seen[];
+  /** Whether the unterminated tail ends in `;` (spaces aside): it picks the pause that ends it. */
+  readonly looksComplete: boolean;
+  /** The unterminated tail's text, as a flush would take it (if not too long). */
+  readonly peeked: string | undefined;
   readonly flushed: Seen | undefined;
 }
 
@@ -201,8 +230,10 @@ function decode(chunks: readonly Buffer[], maxLength: number): Outcome {
   const decoder = new FrameDecoder(maxLength);
   const frames: Frame[] = [];
   for (const chunk of chunks) decoder.push(chunk, frames);
+  const looksComplete = decoder.pendingLooksComplete;
+  const peeked = decoder.peekPending();
   const flushed = decoder.flushPending();
-  return { frames: frames.map(seen), flushed: flushed && seen(flushed) };
+  return { frames: frames.map(seen), looksComplete, peeked, flushed: flushed && seen(flushed) };
 }
 
 /** SPEC §2.4 written the obvious way, on the whole stream at once. */
@@ -216,7 +247,13 @@ function model(stream: Buffer, maxLength: number): Outcome {
   };
   const frames = lines.flatMap((line) => frame(line) ?? []);
   // An unterminated tail is a message (or TOO_LONG) once flushed.
-  return { frames, flushed: frame(tail) };
+  const flushed = frame(tail);
+  return {
+    frames,
+    looksComplete: /;[ \t\r]*$/.test(tail),
+    peeked: typeof flushed === 'string' ? flushed : undefined,
+    flushed,
+  };
 }
 
 const streamPiece: fc.Arbitrary<Buffer> = fc.oneof(
@@ -224,6 +261,7 @@ const streamPiece: fc.Arbitrary<Buffer> = fc.oneof(
   fc.constantFrom('\n', '\r\n', '\r', '\n\n', ';', ' ').map((text) => Buffer.from(text, 'latin1')),
   fc.uint8Array({ maxLength: 24 }).map((bytes) => Buffer.from(bytes)),
   fc.nat({ max: 300 }).map((length) => Buffer.alloc(length, 'x')),
+  fc.nat({ max: 40 }).map((length) => Buffer.alloc(length, ' ')),
 );
 const stream = fc.array(streamPiece, { maxLength: 25 }).map((pieces) => Buffer.concat(pieces));
 
@@ -275,8 +313,8 @@ describe('codec properties', () => {
   it('the lenient forms of every valid request and reply parse to the same message', () => {
     fc.assert(
       fc.property(request, reply, choices, (req, rep, choose) => {
-        expect(parseRequest(writeLeniently(choose, req))).toStrictEqual(req);
-        expect(parseReply(writeLeniently(choose, rep))).toStrictEqual(rep);
+        expect(parseRequest(writeLeniently(choose, req, 'request'))).toStrictEqual(req);
+        expect(parseReply(writeLeniently(choose, rep, 'reply'))).toStrictEqual(rep);
       }),
       { numRuns: RUNS },
     );

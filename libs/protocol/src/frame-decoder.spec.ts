@@ -12,9 +12,10 @@ type Seen = string | { readonly error: ErrorCode };
 const TOO_LONG: Seen = { error: 'TOO_LONG' };
 
 /**
- * SPEC §2.4 as one table of byte streams. `input` is latin1 text (one char per byte) or raw bytes;
- * `frames` are what pushing it gives, `pending` whether unterminated bytes are left, and
- * `flushed` what flushPending then returns.
+ * The framing rules as one table of byte streams. `input` is latin1 text (one char per byte) or
+ * raw bytes; `frames` are what pushing it gives, `pending` whether unterminated bytes are left,
+ * `looksComplete` whether they end in `;` (spaces aside), and `flushed` what flushPending then
+ * returns.
  */
 interface StreamVector {
   readonly rule: string;
@@ -22,6 +23,7 @@ interface StreamVector {
   readonly maxLength: number;
   readonly frames: readonly Seen[];
   readonly pending?: boolean;
+  readonly looksComplete?: boolean;
   readonly flushed?: Seen;
 }
 
@@ -51,7 +53,16 @@ const STREAMS: readonly StreamVector[] = [
     maxLength: M,
     frames: ['OP=CLR;'],
     pending: true,
+    looksComplete: true,
     flushed: 'OP=GET;IND=1;',
+  },
+  {
+    rule: 'an unterminated tail without its final ; does not look complete',
+    input: 'OP=CLR;\nOP=GET;IND=1',
+    maxLength: M,
+    frames: ['OP=CLR;'],
+    pending: true,
+    flushed: 'OP=GET;IND=1',
   },
   { rule: 'exactly maxLength with LF', input: `${x(M)}\n`, maxLength: M, frames: [x(M)] },
   { rule: 'exactly maxLength with CRLF', input: `${x(M)}\r\n`, maxLength: M, frames: [x(M)] },
@@ -108,6 +119,23 @@ const STREAMS: readonly StreamVector[] = [
     flushed: x(M),
   },
   {
+    rule: 'a too-long message ending in ; then spaces looks complete, however it was cut',
+    input: `${x(M - 1)};  `,
+    maxLength: M,
+    frames: [],
+    pending: true,
+    looksComplete: true,
+    flushed: TOO_LONG,
+  },
+  {
+    rule: 'a too-long message ending in ; does not make the next too-long one look complete',
+    input: `${x(M + 1)};\n${x(M)}  `,
+    maxLength: M,
+    frames: [TOO_LONG],
+    pending: true,
+    flushed: TOO_LONG,
+  },
+  {
     rule: 'maxLength + 1 unterminated is TOO_LONG when flushed',
     input: `OP=CLR;\n${x(M + 1)}`,
     maxLength: M,
@@ -151,17 +179,28 @@ function seen(frame: Frame): Seen {
 interface Outcome {
   readonly frames: Seen[];
   readonly pending: boolean;
+  readonly looksComplete: boolean;
+  /** What peekPending shows: the text flushPending then gives, if it is a message. */
+  readonly peeked: string | undefined;
   readonly flushed: Seen | undefined;
 }
 
-/** Feeds `chunks` to a fresh decoder, then flushes what is left. */
+/** Feeds `chunks` to a fresh decoder, peeks at what is left, then flushes it. */
 function decode(chunks: Iterable<Buffer>, maxLength: number): Outcome {
   const decoder = new FrameDecoder(maxLength);
   const frames: Frame[] = [];
   for (const chunk of chunks) decoder.push(chunk, frames);
   const pending = decoder.hasPending;
+  const looksComplete = decoder.pendingLooksComplete;
+  const peeked = decoder.peekPending();
   const flushed = decoder.flushPending();
-  return { frames: frames.map(seen), pending, flushed: flushed && seen(flushed) };
+  return {
+    frames: frames.map(seen),
+    pending,
+    looksComplete,
+    peeked,
+    flushed: flushed && seen(flushed),
+  };
 }
 
 function* bytesOf(buffer: Buffer): Generator<Buffer> {
@@ -184,6 +223,8 @@ describe('FrameDecoder stream vectors (SPEC §2.4)', () => {
     const expected: Outcome = {
       frames: [...vector.frames],
       pending: vector.pending ?? false,
+      looksComplete: vector.looksComplete ?? false,
+      peeked: typeof vector.flushed === 'string' ? vector.flushed : undefined,
       flushed: vector.flushed,
     };
 
@@ -220,11 +261,12 @@ describe('FrameDecoder', () => {
   });
 });
 
-describe('FrameDecoder bare messages (hasPending, pendingLooksComplete, flushPending)', () => {
+describe('FrameDecoder bare messages (hasPending, pendingLooksComplete, peekPending, flushPending)', () => {
   it('has nothing pending when fresh', () => {
     const decoder = new FrameDecoder();
     expect(decoder.hasPending).toBe(false);
     expect(decoder.pendingLooksComplete).toBe(false);
+    expect(decoder.peekPending()).toBeUndefined();
     expect(decoder.flushPending()).toBeUndefined();
   });
 
@@ -243,11 +285,29 @@ describe('FrameDecoder bare messages (hasPending, pendingLooksComplete, flushPen
     decoder.push(Buffer.from(input, 'latin1'));
     expect(decoder.hasPending).toBe(true);
     expect(decoder.pendingLooksComplete).toBe(looksComplete);
+    expect(decoder.peekPending()).toBe(flushed);
+    expect(decoder.hasPending).toBe(true);
     const frame = decoder.flushPending();
     expect(frame && seen(frame)).toStrictEqual(flushed);
     expect(decoder.hasPending).toBe(false);
     expect(decoder.pendingLooksComplete).toBe(false);
+    expect(decoder.peekPending()).toBeUndefined();
     expect(decoder.flushPending()).toBeUndefined();
+  });
+
+  it('peeks without taking: more input extends the same message', () => {
+    const decoder = new FrameDecoder(M);
+    decoder.push(Buffer.from('OP=GET;'));
+    decoder.push(Buffer.from('IND=1'));
+    expect(decoder.peekPending()).toBe('OP=GET;IND=1');
+    expect(decoder.push(Buffer.from('2;\r\n')).map(seen)).toStrictEqual(['OP=GET;IND=12;']);
+    expect(decoder.hasPending).toBe(false);
+    decoder.push(Buffer.from(x(M)));
+    expect(decoder.peekPending()).toBe(x(M));
+    decoder.push(Buffer.from('y'));
+    // Too long now: nothing to show, TOO_LONG to flush.
+    expect(decoder.peekPending()).toBeUndefined();
+    expect(seen(decoder.flushPending()!)).toStrictEqual(TOO_LONG);
   });
 
   it('has nothing pending once every message is terminated', () => {
@@ -288,6 +348,17 @@ describe('FrameDecoder bare messages (hasPending, pendingLooksComplete, flushPen
     expect(decoder.hasPending).toBe(false);
     decoder.push(Buffer.from('OP=CLR;'));
     expect(decoder.flushPending()).toStrictEqual({ kind: 'message', text: 'OP=CLR;' });
+  });
+
+  it('forgets how a flushed too-long message ended: the next one is judged by its own bytes', () => {
+    const decoder = new FrameDecoder(M);
+    decoder.push(Buffer.from(`${x(M + 10)};`));
+    expect(seen(decoder.flushPending()!)).toStrictEqual(TOO_LONG);
+    decoder.push(Buffer.from(x(M)));
+    // Discarding starts on a chunk of only spaces: the dropped bytes end in `x`.
+    decoder.push(Buffer.from('  '));
+    expect(decoder.hasPending).toBe(true);
+    expect(decoder.pendingLooksComplete).toBe(false);
   });
 
   it('tells whether a dropped too-long message ends like a complete one', () => {

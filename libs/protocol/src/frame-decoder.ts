@@ -46,7 +46,9 @@ export class FrameDecoder {
     // One byte of slack: a message of exactly maxLength may still be waiting for its CRLF's LF.
     if (!this.discarding && this.pendingLength + chunk.length - start > this.maxLength + 1) {
       // Too long: its bytes are dropped, and TOO_LONG answers it once it ends (terminator or
-      // pause), so a client's next message is never taken for the rest of this one.
+      // pause), so a client's next message is never taken for the rest of this one. How the
+      // dropped bytes end still tells which pause ends it.
+      this.discardedEndsWithSemicolon = this.pendingLooksComplete;
       this.discarding = true;
       this.clearPending();
     }
@@ -75,8 +77,19 @@ export class FrameDecoder {
   }
 
   /**
+   * The unterminated bytes as the message flushPending would give, without taking them; undefined
+   * if there are none or they are too long. Lets the caller ask the parser whether they already
+   * are a whole message. Joins the chunks once: a later peek or flush reuses the result.
+   */
+  peekPending(): string | undefined {
+    if (this.discarding || this.pendingLength === 0) return undefined;
+    const frame = this.frameOf(this.joinPending());
+    return frame?.kind === 'message' ? frame.text : undefined;
+  }
+
+  /**
    * Takes the unterminated bytes as a message: the rule for clients that send one bare message
-   * and wait (SPEC §2.4). The caller decides when, after a pause. A too-long one gives TOO_LONG.
+   * and wait. The caller decides when, after a pause. A too-long one gives TOO_LONG.
    */
   flushPending(): Frame | undefined {
     if (this.discarding) {
@@ -84,11 +97,14 @@ export class FrameDecoder {
       return this.tooLong();
     }
     if (this.pendingLength === 0) return undefined;
-    const line = this.takeLine(Buffer.alloc(0));
+    const line = this.joinPending();
     this.clearPending();
-    const out: Frame[] = [];
-    this.emit(line, out);
-    return out[0];
+    return this.frameOf(line);
+  }
+
+  private joinPending(): Buffer {
+    if (this.pending.length > 1) this.pending = [Buffer.concat(this.pending)];
+    return this.pending[0];
   }
 
   private noteDiscardedTail(chunk: Buffer, start: number): void {
@@ -108,12 +124,15 @@ export class FrameDecoder {
   }
 
   private emit(line: Buffer, out: Frame[]): void {
+    const frame = this.frameOf(line);
+    if (frame !== undefined) out.push(frame);
+  }
+
+  /** One line without its terminator as a frame; undefined for a blank line. */
+  private frameOf(line: Buffer): Frame | undefined {
     const end = line.length > 0 && line[line.length - 1] === CR ? line.length - 1 : line.length;
-    if (end > this.maxLength) {
-      out.push(this.tooLong());
-    } else if (end > 0) {
-      out.push({ kind: 'message', text: line.toString('latin1', 0, end) });
-    }
+    if (end > this.maxLength) return this.tooLong();
+    return end > 0 ? { kind: 'message', text: line.toString('latin1', 0, end) } : undefined;
   }
 
   private tooLong(): Frame {

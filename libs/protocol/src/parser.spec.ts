@@ -5,6 +5,7 @@ import {
   ProtocolError,
   assertIndicesWithin,
   errorReply,
+  isCompleteRequest,
   parseReply,
   parseRequest,
   serializeReply,
@@ -17,12 +18,14 @@ import {
 } from './index';
 
 /**
- * SPEC §2 as one table of vectors. A vector parses `request` (with `options`) or `reply`, and
- * either gives `parsed` (then `canonical`, or the input itself when absent, is what serializing
- * it writes) or throws a ProtocolError with `code`.
+ * The protocol as one table of vectors. A vector parses `request` (with `options`) or `reply`,
+ * and either gives `parsed` (then `canonical`, or the input itself when absent, is what
+ * serializing it writes) or throws a ProtocolError with `code` (and `message`, where the words
+ * are part of the contract).
  */
 type Outcome<M> =
-  { readonly parsed: M; readonly canonical?: string } | { readonly code: ErrorCode };
+  | { readonly parsed: M; readonly canonical?: string }
+  | { readonly code: ErrorCode; readonly message?: string };
 type RequestVector = {
   readonly rule: string;
   readonly request: string;
@@ -139,6 +142,18 @@ const VECTORS: readonly Vector[] = [
     canonical: 'OP=PUT;IND=1,2;DATA=7,-7;',
   },
   {
+    rule: 'explicit + sign on indices, as on values',
+    request: 'OP=PUT;IND=+1,+2;DATA=+5,6;',
+    parsed: { op: 'PUT', indices: [1, 2], values: [5n, 6n] },
+    canonical: 'OP=PUT;IND=1,2;DATA=5,6;',
+  },
+  {
+    rule: '+ sign and leading zeros on an index',
+    request: 'OP=GET;IND=+007, +0 ,+0002147483647;',
+    parsed: { op: 'GET', indices: [7, 0, 2147483647] },
+    canonical: 'OP=GET;IND=7,0,2147483647;',
+  },
+  {
     rule: 'leading zeros in indices',
     request: 'OP=GET;IND=007,00;',
     parsed: { op: 'GET', indices: [7, 0] },
@@ -155,6 +170,30 @@ const VECTORS: readonly Vector[] = [
     request: `OP=PUT;IND=1,2;DATA=-000${MIN.slice(1)},+000${MAX};`,
     parsed: { op: 'PUT', indices: [1, 2], values: [INT64_MIN, INT64_MAX] },
     canonical: `OP=PUT;IND=1,2;DATA=${MIN},${MAX};`,
+  },
+  {
+    rule: 'None placeholders for the fields CLR does not use',
+    request: 'OP=CLR;IND=None;DATA=None;',
+    parsed: { op: 'CLR' },
+    canonical: 'OP=CLR;',
+  },
+  {
+    rule: 'a None placeholder in any case, with spaces, without final ;',
+    request: 'op=get; ind=1 ;data= nOnE ',
+    parsed: { op: 'GET', indices: [1] },
+    canonical: 'OP=GET;IND=1;',
+  },
+  {
+    rule: 'DATA=none on GET',
+    request: 'OP=GET;IND=1;DATA=none;',
+    parsed: { op: 'GET', indices: [1] },
+    canonical: 'OP=GET;IND=1;',
+  },
+  {
+    rule: 'DATA=NONE on ADD',
+    request: 'OP=ADD;IND=1,2;DATA=NONE;',
+    parsed: { op: 'ADD', indices: [1, 2] },
+    canonical: 'OP=ADD;IND=1,2;',
   },
   {
     rule: 'only spaces after the final ;',
@@ -182,6 +221,34 @@ const VECTORS: readonly Vector[] = [
   { rule: 'empty IND list', request: 'OP=GET;IND=;', code: 'BAD_SYNTAX' },
   { rule: 'blank DATA list', request: 'OP=PUT;IND=1;DATA= ;', code: 'BAD_SYNTAX' },
   { rule: 'GET takes no DATA', request: 'OP=GET;IND=1;DATA=5;', code: 'BAD_SYNTAX' },
+  {
+    rule: 'only None itself is a placeholder',
+    request: 'OP=GET;IND=1;DATA=Nonesuch;',
+    code: 'BAD_SYNTAX',
+    message: 'GET takes no DATA',
+  },
+  { rule: 'an empty unused field is not None', request: 'OP=CLR;IND=;', code: 'BAD_SYNTAX' },
+  {
+    rule: 'None for IND, which GET uses',
+    request: 'OP=GET;IND=None;',
+    code: 'BAD_SYNTAX',
+    message: 'GET needs IND, got None',
+  },
+  {
+    rule: 'None for DATA, which PUT uses',
+    request: 'OP=PUT;IND=1;DATA=none;',
+    code: 'BAD_SYNTAX',
+    message: 'PUT needs DATA, got None',
+  },
+  {
+    rule: 'None for IND, which ADD uses',
+    request: 'OP=ADD;IND=NONE;DATA=None;',
+    code: 'BAD_SYNTAX',
+    message: 'ADD needs IND, got None',
+  },
+  { rule: 'a repeated None placeholder', request: 'OP=CLR;IND=None;IND=None;', code: 'BAD_SYNTAX' },
+  { rule: 'an unknown key set to None', request: 'OP=CLR;FOO=None;', code: 'BAD_SYNTAX' },
+  { rule: 'a reply key set to None', request: 'OP=GET;IND=1;CODE=None;', code: 'BAD_SYNTAX' },
   { rule: 'CLR takes no IND', request: 'OP=CLR;IND=1;', code: 'BAD_SYNTAX' },
   { rule: 'CLR takes no DATA', request: 'OP=CLR;DATA=1;', code: 'BAD_SYNTAX' },
   { rule: 'ADD takes no DATA', request: 'OP=ADD;IND=1;DATA=2;', code: 'BAD_SYNTAX' },
@@ -210,8 +277,16 @@ const VECTORS: readonly Vector[] = [
   { rule: 'empty op', request: 'OP=;', code: 'UNKNOWN_OP' },
   { rule: 'ERR is not a request', request: 'OP=ERR;', code: 'UNKNOWN_OP' },
   { rule: 'negative index', request: 'OP=GET;IND=-1;', code: 'BAD_INDEX' },
+  { rule: 'negative zero index', request: 'OP=GET;IND=-0;', code: 'BAD_INDEX' },
+  { rule: 'double + on an index', request: 'OP=GET;IND=++1;', code: 'BAD_INDEX' },
+  { rule: '+ alone as an index', request: 'OP=GET;IND=+;', code: 'BAD_INDEX' },
+  { rule: 'space after + on an index', request: 'OP=GET;IND=+ 1;', code: 'BAD_INDEX' },
+  { rule: 'index +2^31 is too large', request: 'OP=GET;IND=+2147483648;', code: 'BAD_INDEX' },
   { rule: 'fractional index', request: 'OP=GET;IND=1.5;', code: 'BAD_INDEX' },
   { rule: 'non-numeric index', request: 'OP=GET;IND=abc;', code: 'BAD_INDEX' },
+  { rule: 'None as one index of a list', request: 'OP=GET;IND=1,None;', code: 'BAD_INDEX' },
+  { rule: 'None as one value of a list', request: 'OP=PUT;IND=1,2;DATA=1,None;', code: 'BAD_DATA' },
+  { rule: 'None as the OP', request: 'OP=None;', code: 'UNKNOWN_OP' },
   { rule: 'exponent index', request: 'OP=GET;IND=1e3;', code: 'BAD_INDEX' },
   { rule: 'hex index', request: 'OP=GET;IND=0x1;', code: 'BAD_INDEX' },
   { rule: 'space inside an index', request: 'OP=GET;IND=1 2;', code: 'BAD_INDEX' },
@@ -300,10 +375,52 @@ const VECTORS: readonly Vector[] = [
     canonical: 'OP=GET;IND=1,2;DATA=1,-2;',
   },
   {
+    rule: 'reply with + signs on indices and values',
+    reply: 'OP=ADD;IND=+1,+02;DATA=+3;',
+    parsed: { op: 'ADD', indices: [1, 2], sum: 3n },
+    canonical: 'OP=ADD;IND=1,2;DATA=3;',
+  },
+  {
     rule: 'ERR fields in any order, MSG trimmed',
     reply: 'MSG=  upstream is down  ;code=UPSTREAM_UNAVAILABLE;op=err',
     parsed: { op: 'ERR', code: 'UPSTREAM_UNAVAILABLE', message: 'upstream is down' },
     canonical: 'OP=ERR;CODE=UPSTREAM_UNAVAILABLE;MSG=upstream is down;',
+  },
+  {
+    rule: 'reply with an extra field our clients do not read (CODE=200)',
+    reply: 'OP=GET;IND=1;DATA=5;CODE=200;',
+    parsed: { op: 'GET', indices: [1], values: [5n] },
+    canonical: 'OP=GET;IND=1;DATA=5;',
+  },
+  {
+    rule: 'reply with None placeholders, without final ;',
+    reply: 'OP=CLR;IND=None;DATA=None',
+    parsed: { op: 'CLR' },
+    canonical: 'OP=CLR;',
+  },
+  {
+    rule: 'reply with unknown fields, repeated, in any case, anywhere',
+    reply: 'status=ok;OP=PUT;IND=1;X=1;DATA=2;x=;MSG=stored;MSG=again;Time = 12 ms',
+    parsed: { op: 'PUT', indices: [1], values: [2n] },
+    canonical: 'OP=PUT;IND=1;DATA=2;',
+  },
+  {
+    rule: 'ADD reply with values in fields it does not use',
+    reply: 'OP=ADD;IND=1,2;DATA=3;CODE=BUSY;MSG=fine;',
+    parsed: { op: 'ADD', indices: [1, 2], sum: 3n },
+    canonical: 'OP=ADD;IND=1,2;DATA=3;',
+  },
+  {
+    rule: 'CLR reply with an index it does not use',
+    reply: 'OP=CLR;IND=1;',
+    parsed: { op: 'CLR' },
+    canonical: 'OP=CLR;',
+  },
+  {
+    rule: 'ERR reply with placeholders and an extra field',
+    reply: 'OP=ERR;CODE=BAD_INDEX;MSG=no such index;IND=none;DATA=NONE;STATUS=404;',
+    parsed: { op: 'ERR', code: 'BAD_INDEX', message: 'no such index' },
+    canonical: 'OP=ERR;CODE=BAD_INDEX;MSG=no such index;',
   },
   {
     rule: 'ERR with an empty MSG',
@@ -315,17 +432,37 @@ const VECTORS: readonly Vector[] = [
   // --- replies, rejected ---
   { rule: 'empty reply', reply: '', code: 'BAD_SYNTAX' },
   { rule: 'reply OP missing', reply: 'CODE=BUSY;', code: 'BAD_SYNTAX' },
-  { rule: 'unknown key in a reply', reply: 'OP=CLR;X=1;', code: 'BAD_SYNTAX' },
-  { rule: 'repeated key in a reply', reply: 'OP=ERR;CODE=BUSY;CODE=BUSY;', code: 'BAD_SYNTAX' },
+  {
+    rule: 'repeated CODE in an ERR reply',
+    reply: 'OP=ERR;CODE=BUSY;CODE=BUSY;',
+    code: 'BAD_SYNTAX',
+  },
+  {
+    rule: 'repeated MSG in an ERR reply',
+    reply: 'OP=ERR;CODE=BUSY;MSG=a;MSG=b;',
+    code: 'BAD_SYNTAX',
+  },
+  { rule: 'repeated OP in a reply', reply: 'OP=CLR;op=CLR;', code: 'BAD_SYNTAX' },
+  {
+    rule: 'repeated DATA in a GET reply',
+    reply: 'OP=GET;IND=1;DATA=1;DATA=1;',
+    code: 'BAD_SYNTAX',
+  },
+  {
+    rule: 'None for DATA, which a GET reply uses',
+    reply: 'OP=GET;IND=1;DATA=None;',
+    code: 'BAD_SYNTAX',
+    message: 'GET needs DATA, got None',
+  },
+  { rule: 'None for CODE, which ERR uses', reply: 'OP=ERR;CODE=None;', code: 'BAD_SYNTAX' },
+  { rule: 'a reply field without =', reply: 'OP=GET;IND=1;DATA=2;status;', code: 'BAD_SYNTAX' },
+  { rule: 'a reply field without a key', reply: 'OP=GET;IND=1;DATA=2;=5;', code: 'BAD_SYNTAX' },
+  { rule: 'an empty field in a reply', reply: 'OP=CLR;;X=1;', code: 'BAD_SYNTAX' },
   { rule: 'ERR needs CODE', reply: 'OP=ERR;MSG=x;', code: 'BAD_SYNTAX' },
   { rule: 'unknown CODE', reply: 'OP=ERR;CODE=NOPE;', code: 'BAD_SYNTAX' },
   { rule: 'CODE is case-sensitive', reply: 'OP=ERR;CODE=bad_index;', code: 'BAD_SYNTAX' },
-  { rule: 'ERR takes no IND', reply: 'OP=ERR;CODE=BUSY;IND=1;', code: 'BAD_SYNTAX' },
-  { rule: 'GET reply takes no MSG', reply: 'OP=GET;IND=1;DATA=1;MSG=x;', code: 'BAD_SYNTAX' },
-  { rule: 'PUT reply takes no CODE', reply: 'OP=PUT;IND=1;DATA=1;CODE=BUSY;', code: 'BAD_SYNTAX' },
   { rule: 'GET reply needs DATA', reply: 'OP=GET;IND=1;', code: 'BAD_SYNTAX' },
   { rule: 'ADD reply needs DATA', reply: 'OP=ADD;IND=1;', code: 'BAD_SYNTAX' },
-  { rule: 'CLR reply takes no IND', reply: 'OP=CLR;IND=1;', code: 'BAD_SYNTAX' },
   { rule: 'empty item in a reply', reply: 'OP=GET;IND=1,2;DATA=1,;', code: 'BAD_SYNTAX' },
   { rule: 'control byte in MSG', reply: 'OP=ERR;CODE=INTERNAL;MSG=a\x07b;', code: 'BAD_SYNTAX' },
   { rule: 'DEL byte in MSG', reply: 'OP=ERR;CODE=INTERNAL;MSG=a\x7f;', code: 'BAD_SYNTAX' },
@@ -389,20 +526,28 @@ function expectAccepted<M>(codec: Codec<M>, input: string, parsed: M, canonical:
   expect(codec.parse(codec.serialize(parsed))).toStrictEqual(parsed);
 }
 
-function expectRejected<M>(codec: Codec<M>, input: string, code: ErrorCode): void {
+function expectRejected<M>(
+  codec: Codec<M>,
+  input: string,
+  code: ErrorCode,
+  message: string | undefined,
+): void {
   const error = protocolErrorFrom(() => codec.parse(input));
   expect(error.code).toBe(code);
   expect(error.message).toMatch(ONE_LINE_WITHOUT_SEMICOLON);
+  if (message !== undefined) expect(error.message).toBe(message);
 }
 
 describe('protocol vectors (SPEC §2)', () => {
   it.each(VECTORS.map((vector) => [title(vector), vector] as const))('%s', (_, vector) => {
     if ('request' in vector) {
       const codec = requestCodec(vector.options);
-      if ('code' in vector) expectRejected(codec, vector.request, vector.code);
+      // What parses is a complete request: taken at the short pause when it comes unterminated.
+      expect(isCompleteRequest(vector.request, vector.options)).toBe(!('code' in vector));
+      if ('code' in vector) expectRejected(codec, vector.request, vector.code, vector.message);
       else expectAccepted(codec, vector.request, vector.parsed, vector.canonical ?? vector.request);
     } else if ('code' in vector) {
-      expectRejected(replyCodec, vector.reply, vector.code);
+      expectRejected(replyCodec, vector.reply, vector.code, vector.message);
     } else {
       expectAccepted(replyCodec, vector.reply, vector.parsed, vector.canonical ?? vector.reply);
     }

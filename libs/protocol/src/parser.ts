@@ -13,12 +13,31 @@ export interface ParseOptions {
 }
 
 type Key = 'OP' | 'IND' | 'DATA' | 'CODE' | 'MSG';
-type Fields = Partial<Record<Key, string>>;
+/** Marks a key seen more than once where that is only an error if the key is read. */
+const REPEATED = Symbol('repeated');
+type Fields = Partial<Record<Key, string | typeof REPEATED>>;
 
-const REQUEST_KEYS: ReadonlySet<string> = new Set<Key>(['OP', 'IND', 'DATA']);
-const REPLY_KEYS: ReadonlySet<string> = new Set<Key>(['OP', 'IND', 'DATA', 'CODE', 'MSG']);
+/** The keys a kind of message knows, and how it treats the others. */
+interface Grammar {
+  readonly keys: ReadonlySet<string>;
+  /**
+   * Replies (read by our clients from any peer): other keys are skipped, and a repeated key is
+   * an error only if the reply's OP uses it. Requests reject both at once.
+   */
+  readonly skipsWhatItDoesNotUse: boolean;
+}
+
+const REQUEST_GRAMMAR: Grammar = {
+  keys: new Set<Key>(['OP', 'IND', 'DATA']),
+  skipsWhatItDoesNotUse: false,
+};
+const REPLY_GRAMMAR: Grammar = {
+  keys: new Set<Key>(['OP', 'IND', 'DATA', 'CODE', 'MSG']),
+  skipsWhatItDoesNotUse: true,
+};
 const KNOWN_OPS: ReadonlySet<string> = new Set(OPS);
-const INDEX_TOKEN = /^\d+$/;
+// Numbers are read alike in IND and DATA: an optional `+` and leading zeros are lenient forms.
+const INDEX_TOKEN = /^\+?\d+$/;
 const VALUE_TOKEN = /^[+-]?\d+$/;
 // 19 digits hold every int64; more can only be OVERFLOW (checked before BigInt sees a huge string).
 const MAX_VALUE_DIGITS = 19;
@@ -43,11 +62,16 @@ function normalizeKey(raw: string): string {
   return raw === 'OP' || raw === 'IND' || raw === 'DATA' ? raw : raw.trim().toUpperCase();
 }
 
+/** `None` in any case: the placeholder a peer may send for a field the operation does not use. */
+function isNone(value: string): boolean {
+  return value.length === 4 && value.toLowerCase() === 'none';
+}
+
 /**
- * Splits `KEY=VALUE;KEY=VALUE;` into fields in one pass. Lenient where SPEC §2.1 says so (spaces
- * around tokens, lower case, a missing final `;`), strict everywhere else.
+ * Splits `KEY=VALUE;KEY=VALUE;` into fields in one pass. Lenient in form (spaces around tokens,
+ * lower case, a missing final `;`); which keys it takes is the grammar's.
  */
-function splitFields(text: string, allowedKeys: ReadonlySet<string>): Fields {
+function splitFields(text: string, grammar: Grammar): Fields {
   const fields: Fields = {};
   let empty = true;
   for (let start = 0; start <= text.length;) {
@@ -71,13 +95,17 @@ function splitFields(text: string, allowedKeys: ReadonlySet<string>): Fields {
       );
     }
     const key = normalizeKey(text.slice(start, eq));
-    if (!allowedKeys.has(key)) {
-      throw new ProtocolError('BAD_SYNTAX', `unknown key "${excerpt(key)}"`);
-    }
-    if (fields[key as Key] !== undefined) {
+    if (!grammar.keys.has(key)) {
+      if (!grammar.skipsWhatItDoesNotUse || key === '') {
+        throw new ProtocolError('BAD_SYNTAX', `unknown key "${excerpt(key)}"`);
+      }
+    } else if (fields[key as Key] === undefined) {
+      fields[key as Key] = text.slice(eq + 1, end).trim();
+    } else if (grammar.skipsWhatItDoesNotUse) {
+      fields[key as Key] = REPEATED;
+    } else {
       throw new ProtocolError('BAD_SYNTAX', `repeated key ${key}`);
     }
-    fields[key as Key] = text.slice(eq + 1, end).trim();
     empty = false;
     start = end + 1;
   }
@@ -85,8 +113,15 @@ function splitFields(text: string, allowedKeys: ReadonlySet<string>): Fields {
   return fields;
 }
 
+/** The value of a key that is read, if present: present once. */
+function single(fields: Fields, key: Key): string | undefined {
+  const value = fields[key];
+  if (value === REPEATED) throw new ProtocolError('BAD_SYNTAX', `repeated key ${key}`);
+  return value;
+}
+
 function parseOp(fields: Fields): string {
-  const op = fields.OP;
+  const op = single(fields, 'OP');
   if (op === undefined) throw new ProtocolError('BAD_SYNTAX', 'missing OP');
   return KNOWN_OPS.has(op) ? op : op.toUpperCase();
 }
@@ -141,8 +176,8 @@ function parseIndices(value: string): number[] {
         `index "${excerpt(token)}" is not a non-negative integer`,
       );
     }
-    // Leading zeros are lenient (as for values), so only significant digits count toward the limit.
-    const digits = token.replace(/^0+(?=\d)/, '');
+    // Only significant digits count toward the limit.
+    const digits = token.replace(/^\+?0*(?=\d)/, '');
     const index = digits.length > 10 ? Infinity : Number(digits);
     if (index > MAX_INDEX) {
       throw new ProtocolError('BAD_INDEX', `index ${excerpt(token)} is larger than ${MAX_INDEX}`);
@@ -174,15 +209,21 @@ function parseValues(value: string): bigint[] {
   return listItems('DATA', value).map(parseInt64);
 }
 
-function forbid(fields: Fields, op: string, ...keys: Key[]): void {
+/** A request's fields that its operation does not use: absent, or the `None` placeholder. */
+function unused(fields: Fields, op: string, ...keys: Key[]): void {
   for (const key of keys) {
-    if (fields[key] !== undefined) throw new ProtocolError('BAD_SYNTAX', `${op} takes no ${key}`);
+    const value = fields[key];
+    if (value !== undefined && !(typeof value === 'string' && isNone(value))) {
+      throw new ProtocolError('BAD_SYNTAX', `${op} takes no ${key}`);
+    }
   }
 }
 
+/** A field the operation uses: present once, with a value rather than the `None` placeholder. */
 function required(fields: Fields, op: string, key: Key): string {
-  const value = fields[key];
+  const value = single(fields, key);
   if (value === undefined) throw new ProtocolError('BAD_SYNTAX', `${op} needs ${key}`);
+  if (isNone(value)) throw new ProtocolError('BAD_SYNTAX', `${op} needs ${key}, got None`);
   return value;
 }
 
@@ -195,14 +236,17 @@ function countsMatch(indices: readonly number[], values: readonly bigint[]): voi
   }
 }
 
-/** Parses one request. Throws a `ProtocolError` for anything that is not a valid request. */
+/**
+ * Parses one request. Throws a `ProtocolError` for anything that is not a valid request: strict
+ * but for form, and for `None` in a field the operation does not use.
+ */
 export function parseRequest(text: string, options: ParseOptions = {}): Request {
-  const fields = splitFields(text, REQUEST_KEYS);
+  const fields = splitFields(text, REQUEST_GRAMMAR);
   const op = parseOp(fields);
   if (!KNOWN_OPS.has(op)) throw new ProtocolError('UNKNOWN_OP', `unknown OP "${excerpt(op)}"`);
   switch (op as Op) {
     case 'GET': {
-      forbid(fields, op, 'DATA');
+      unused(fields, op, 'DATA');
       return { op: 'GET', indices: parseIndices(required(fields, op, 'IND')) };
     }
     case 'PUT': {
@@ -212,11 +256,11 @@ export function parseRequest(text: string, options: ParseOptions = {}): Request 
       return { op: 'PUT', indices, values };
     }
     case 'CLR': {
-      forbid(fields, op, 'IND', 'DATA');
+      unused(fields, op, 'IND', 'DATA');
       return { op: 'CLR' };
     }
     case 'ADD': {
-      forbid(fields, op, 'DATA');
+      unused(fields, op, 'DATA');
       const indices = parseIndices(required(fields, op, 'IND'));
       const max = options.maxAddIndices ?? DEFAULT_MAX_ADD_INDICES;
       if (indices.length > max) {
@@ -230,18 +274,34 @@ export function parseRequest(text: string, options: ParseOptions = {}): Request 
   }
 }
 
-/** Parses one reply (what a server or proxy answers). Throws a `ProtocolError` if it is not one. */
+/**
+ * Whether `text` already is a whole request: it parses. Unterminated input that is one is taken
+ * after the short bare-message pause; anything else may be the front of a message still coming.
+ */
+export function isCompleteRequest(text: string, options?: ParseOptions): boolean {
+  try {
+    parseRequest(text, options);
+    return true;
+  } catch (error) {
+    if (error instanceof ProtocolError) return false;
+    throw error;
+  }
+}
+
+/**
+ * Parses one reply (what a server or proxy answers). Read for the fields its OP uses; any other
+ * field (unknown, a placeholder, `CODE=200` on a GET) is skipped, so replies of other
+ * implementations are understood. Throws a `ProtocolError` if it is not a reply.
+ */
 export function parseReply(text: string): Reply {
-  const fields = splitFields(text, REPLY_KEYS);
+  const fields = splitFields(text, REPLY_GRAMMAR);
   const op = parseOp(fields);
   if (op === 'ERR') {
-    forbid(fields, op, 'IND', 'DATA');
     const code = required(fields, op, 'CODE');
     if (!isErrorCode(code))
       throw new ProtocolError('BAD_SYNTAX', `unknown CODE "${excerpt(code)}"`);
-    return { op: 'ERR', code, message: fields.MSG ?? '' };
+    return { op: 'ERR', code, message: single(fields, 'MSG') ?? '' };
   }
-  forbid(fields, op, 'CODE', 'MSG');
   if (!KNOWN_OPS.has(op)) throw new ProtocolError('UNKNOWN_OP', `unknown OP "${excerpt(op)}"`);
   switch (op as Op) {
     case 'GET':
@@ -251,10 +311,8 @@ export function parseReply(text: string): Reply {
       countsMatch(indices, values);
       return { op: op as 'GET' | 'PUT', indices, values };
     }
-    case 'CLR': {
-      forbid(fields, op, 'IND', 'DATA');
+    case 'CLR':
       return { op: 'CLR' };
-    }
     case 'ADD': {
       const indices = parseIndices(required(fields, op, 'IND'));
       const values = parseValues(required(fields, op, 'DATA'));

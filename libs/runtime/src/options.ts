@@ -73,7 +73,7 @@ export function listenerOptions(
     {
       flags: '--bare-message-delay-ms <ms>',
       description:
-        'pause after which a message ending in ";" without a line terminator is answered',
+        'pause after which a whole message without a line terminator (ends in ";", or parses) is answered',
       env: `${prefix}_BARE_MESSAGE_DELAY_MS`,
       default: '50',
     },

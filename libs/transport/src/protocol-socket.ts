@@ -4,7 +4,10 @@ import { FrameDecoder, type Frame } from '@semicache/protocol';
 export interface ProtocolSocketOptions {
   /** Longest message in bytes; longer ones get TOO_LONG. */
   readonly maxMessageLength: number;
-  /** Pause after which an unterminated message ending in `;` is taken as a message (bare clients). */
+  /**
+   * Pause after which unterminated input that is a whole message (it ends in `;`, or it parses)
+   * is taken as one (bare clients); also how long a graceful close waits for the rest of one.
+   */
   readonly bareMessageDelayMs: number;
   /** Pause after which any other unterminated bytes are taken as a message (and most likely rejected). */
   readonly partialMessageTimeoutMs: number;
@@ -16,6 +19,9 @@ export interface ProtocolSocketOptions {
 
 /** Turns one frame into its serialized reply (without terminator), now or later. */
 export type FrameHandler = (frame: Frame) => string | Promise<string>;
+
+/** Whether unterminated input (without its final `;`) already is a whole message: the parser's call. */
+export type CompletenessTest = (text: string) => boolean;
 
 interface ReplySlot {
   reply: string | undefined;
@@ -36,16 +42,20 @@ export class ProtocolSocket {
   private flushQueued = false;
   private writeBlocked = false;
   private paused = false;
+  /** A graceful close was asked: reading goes on only to settle an unterminated message. */
   private closing = false;
   private ending = false;
   private closed: Promise<void> | undefined;
   private pauseTimer: NodeJS.Timeout | undefined;
+  /** The input has paused for the bare-message delay, and what is pending is not a whole message. */
+  private pastBarePause = false;
 
   constructor(
     readonly socket: Socket,
     private readonly handle: FrameHandler,
     private readonly options: ProtocolSocketOptions,
     private readonly internalErrorReply: string,
+    private readonly isComplete: CompletenessTest,
   ) {
     this.decoder = new FrameDecoder(options.maxMessageLength);
     socket.setNoDelay(true);
@@ -62,27 +72,23 @@ export class ProtocolSocket {
     // The peer half-closed (e.g. `printf ... | nc`): answer everything it sent, then close.
     socket.on('end', () => void this.end(true));
     socket.on('error', () => socket.destroy());
-    socket.on('close', () => clearTimeout(this.pauseTimer));
+    socket.on('close', () => this.stopPauseTimer());
   }
 
   /**
-   * Graceful close: stop reading, answer what was already received, then end the connection.
-   * Resolves once the socket is closed.
+   * Graceful close: answer what was received, then end the connection; resolves once the socket
+   * is closed. Terminated messages are all there is unless input stopped without a terminator:
+   * then reading goes on until the bare-message pause passes with no new byte, so the rest of a
+   * message still arriving (`2;` of `OP=PUT;DATA=5;IND=12;`) is read, not cut off and applied
+   * as `IND=1`. The unterminated input is then taken as a message, whole or not, and answered.
    */
   end(peerFinished = false): Promise<void> {
-    if (this.closed !== undefined) return this.closed;
     this.closing = true;
-    this.socket.pause();
-    clearTimeout(this.pauseTimer);
-    // Unterminated bytes are answered as a message too if the peer has finished sending, or if
-    // they end like a message; otherwise they may be the front half of one that is still unread
-    // (`OP=PUT;DATA=5;IND=1` of `...IND=12;`), which must not be applied.
-    if (peerFinished || this.decoder.pendingLooksComplete) {
-      const frame = this.decoder.flushPending();
-      if (frame !== undefined) this.dispatch(frame);
-    }
+    // Settled now if the peer has finished sending, or if the pause has passed already.
+    if (peerFinished || this.pastBarePause) this.takePending();
+    this.updateFlow();
     this.flush();
-    this.closed = new Promise<void>((resolve) => {
+    this.closed ??= new Promise<void>((resolve) => {
       if (this.socket.destroyed) resolve();
       else this.socket.once('close', () => resolve());
     });
@@ -90,32 +96,59 @@ export class ProtocolSocket {
   }
 
   private onData(chunk: Buffer): void {
-    clearTimeout(this.pauseTimer);
-    this.pauseTimer = undefined;
+    this.stopPauseTimer();
     const frames = this.decoder.push(chunk, this.frames);
     for (let i = 0; i < frames.length; i++) this.dispatch(frames[i]);
     frames.length = 0;
+    // Closing, reading stops as soon as no message is left unterminated.
+    if (this.closing) this.updateFlow();
     this.flush();
     if (!this.paused) this.armPauseTimerIfPending();
   }
 
   /**
    * A pause in the input is only a pause while we are reading: when we stop reading ourselves
-   * (backpressure) the rest of a message may be waiting unread, so the timer waits too.
+   * (backpressure) the rest of a message may be waiting unread, so the timer waits too. The
+   * question whether the input is whole waits for the pause as well, so it costs nothing while
+   * bytes flow.
    */
   private armPauseTimerIfPending(): void {
     if (!this.decoder.hasPending) return;
-    const delay = this.decoder.pendingLooksComplete
-      ? this.options.bareMessageDelayMs
-      : this.options.partialMessageTimeoutMs;
-    this.pauseTimer = setTimeout(() => {
-      this.pauseTimer = undefined;
-      const frame = this.decoder.flushPending();
-      if (frame === undefined) return;
-      this.dispatch(frame);
-      this.flush();
-    }, delay);
+    this.pauseTimer = setTimeout(() => this.onBarePause(), this.options.bareMessageDelayMs);
     this.pauseTimer.unref();
+  }
+
+  /** Input stopped without a terminator: take it if it is a whole message, else wait longer. */
+  private onBarePause(): void {
+    this.pauseTimer = undefined;
+    if (this.closing || this.pendingIsWholeMessage()) return this.takePending();
+    this.pastBarePause = true;
+    const rest = this.options.partialMessageTimeoutMs - this.options.bareMessageDelayMs;
+    this.pauseTimer = setTimeout(() => this.takePending(), Math.max(0, rest));
+    this.pauseTimer.unref();
+  }
+
+  /** Ends in `;` (even a too-long message can tell), or parses as a message without it. */
+  private pendingIsWholeMessage(): boolean {
+    if (this.decoder.pendingLooksComplete) return true;
+    const text = this.decoder.peekPending();
+    return text !== undefined && this.isComplete(text);
+  }
+
+  /** Takes the unterminated input as a message (whole or not) and answers it. */
+  private takePending(): void {
+    this.stopPauseTimer();
+    const frame = this.decoder.flushPending();
+    if (frame === undefined) return;
+    this.dispatch(frame);
+    if (this.closing) this.updateFlow();
+    this.flush();
+  }
+
+  private stopPauseTimer(): void {
+    clearTimeout(this.pauseTimer);
+    this.pauseTimer = undefined;
+    this.pastBarePause = false;
   }
 
   private dispatch(frame: Frame): void {
@@ -173,13 +206,14 @@ export class ProtocolSocket {
   }
 
   private updateFlow(): void {
-    if (this.closing) return;
-    const shouldPause = this.writeBlocked || this.slots.length >= this.options.maxPendingReplies;
+    const shouldPause =
+      (this.closing && !this.decoder.hasPending) ||
+      this.writeBlocked ||
+      this.slots.length >= this.options.maxPendingReplies;
     if (shouldPause && !this.paused) {
       this.paused = true;
       this.socket.pause();
-      clearTimeout(this.pauseTimer);
-      this.pauseTimer = undefined;
+      this.stopPauseTimer();
     } else if (!shouldPause && this.paused) {
       this.paused = false;
       this.socket.resume();
@@ -188,7 +222,13 @@ export class ProtocolSocket {
   }
 
   private endIfIdle(): void {
-    if (this.closing && !this.ending && this.slots.length === 0 && this.output.length === 0) {
+    if (
+      this.closing &&
+      !this.ending &&
+      !this.decoder.hasPending &&
+      this.slots.length === 0 &&
+      this.output.length === 0
+    ) {
       this.ending = true;
       // Destroy once our last bytes are flushed: a peer that never closes its side cannot hold us.
       this.socket.end(() => this.socket.destroy());

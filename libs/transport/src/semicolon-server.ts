@@ -8,6 +8,7 @@ import {
   type Frame,
   OPS,
   errorReply,
+  isCompleteRequest,
   parseRequest,
   serializeReply,
 } from '@semicache/protocol';
@@ -123,6 +124,7 @@ export class SemicolonServer extends Server implements CustomTransportStrategy {
       (frame) => this.handleFrame(frame, context),
       this.options.socket,
       INTERNAL_REPLY,
+      (text) => isCompleteRequest(text, this.options.parse),
     );
     this.connections.add(connection);
     this.observer.connectionOpened();
