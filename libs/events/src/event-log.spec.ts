@@ -1,0 +1,162 @@
+import { performance } from 'node:perf_hooks';
+import { EventLog } from './event-log';
+import { EventRecord, MAX_EVENT_DECISIONS, MAX_EVENT_INDICES, NO_CONNECTION } from './event-record';
+import { KIND } from './kinds';
+
+const proxyLog = (capacity = 4) =>
+  new EventLog({ app: 'proxy', capacity, sources: ['cache', 'upstream'], waitField: 'upstreamUs' });
+
+/** Records one request the way the transport does: take, begin, fill, finish, commit. */
+function record(
+  log: EventLog,
+  fill: (record: EventRecord) => void,
+  conn = 3,
+  op = 'GET',
+  indices: number[] = [1],
+): EventRecord {
+  const event = log.take();
+  event.begin(conn, performance.now(), log.defaultSource);
+  event.request(op, indices);
+  fill(event);
+  event.finish(performance.now());
+  const displaced = log.commit(event);
+  log.release(displaced);
+  return event;
+}
+
+const parsed = (log: EventLog, seq: number) =>
+  JSON.parse(log.json(log.at(seq)!)) as Record<string, unknown>;
+
+describe('EventLog', () => {
+  it('numbers events from 1 and holds the last `capacity` of them', () => {
+    const log = proxyLog(3);
+    expect([log.nextSeq, log.oldestSeq, log.at(1)]).toEqual([1, 1, undefined]);
+    for (let i = 0; i < 5; i++) record(log, () => undefined, i);
+    expect([log.nextSeq, log.oldestSeq]).toEqual([6, 3]);
+    expect([log.at(2), log.at(6)]).toEqual([undefined, undefined]);
+    expect([3, 4, 5].map((seq) => [log.at(seq)!.seq, log.at(seq)!.conn])).toEqual([
+      [3, 2],
+      [4, 3],
+      [5, 4],
+    ]);
+  });
+
+  it('reuses records once the ring has turned: no new record per event', () => {
+    const log = proxyLog(4);
+    const seen = new Set<EventRecord>();
+    for (let i = 0; i < 100; i++) seen.add(record(log, () => undefined));
+    // The ring's 4 records plus the one in flight: the same few, over and over.
+    expect(seen.size).toBeLessThanOrEqual(5);
+  });
+
+  it('writes an event as the documented JSON, decisions in order', () => {
+    const log = proxyLog();
+    record(
+      log,
+      (event) => {
+        event.decide(KIND.hit, 1);
+        event.decide(KIND.miss, 7);
+        event.waited(210);
+        event.decide(KIND.evicted, 3, 4200, 'oldest');
+        event.decide(KIND.stored, 7, undefined, -9223372036854775808n);
+        event.source = 'upstream';
+      },
+      17,
+      'GET',
+      [1, 7],
+    );
+    const json = parsed(log, 1);
+    expect(json).toEqual({
+      seq: 1,
+      time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      app: 'proxy',
+      conn: 17,
+      op: 'GET',
+      indices: [1, 7],
+      outcome: 'ok',
+      durationUs: expect.any(Number),
+      source: 'upstream',
+      upstreamUs: 210,
+      decisions: [
+        { kind: 'hit', index: 1 },
+        { kind: 'miss', index: 7, upstreamUs: 210 },
+        { kind: 'evicted', index: 3, ageMs: 4200, reason: 'oldest' },
+        { kind: 'stored', index: 7, value: '-9223372036854775808' },
+      ],
+    });
+    expect(Math.abs(Date.parse(json.time as string) - Date.now())).toBeLessThan(1000);
+  });
+
+  it('writes an error with its code and message, a null OP and no connection', () => {
+    const log = proxyLog();
+    record(log, (event) => event.fail('BAD_SYNTAX', 'a "quoted" word; and more'), 5, null!, []);
+    log.recordOutside('CONFIG', (event) => event.decide(KIND.evicted, 2, 10, 'least-recent'));
+    expect(parsed(log, 1)).toMatchObject({
+      conn: 5,
+      op: null,
+      indices: [],
+      outcome: 'error',
+      code: 'BAD_SYNTAX',
+      message: 'a "quoted" word; and more',
+      source: 'error',
+      decisions: [],
+    });
+    expect(parsed(log, 2)).toMatchObject({
+      conn: null,
+      op: 'CONFIG',
+      outcome: 'ok',
+      decisions: [{ kind: 'evicted', index: 2, ageMs: 10, reason: 'least-recent' }],
+    });
+    expect(log.at(2)!.conn).toBe(NO_CONNECTION);
+  });
+
+  it('lists the first indices and decisions of a huge request and counts the rest', () => {
+    const log = proxyLog();
+    const indices = Array.from({ length: 500 }, (_, i) => i);
+    record(
+      log,
+      (event) => {
+        for (const index of indices) event.decide(KIND.hit, index);
+        event.decide(KIND.cleared, -1, 5);
+      },
+      1,
+      'GET',
+      indices,
+    );
+    const json = parsed(log, 1);
+    expect((json.indices as number[]).length).toBe(MAX_EVENT_INDICES);
+    expect((json.decisions as unknown[]).length).toBe(MAX_EVENT_DECISIONS);
+    expect(json.omitted).toEqual({
+      indices: 500 - MAX_EVENT_INDICES,
+      decisions: 501 - MAX_EVENT_DECISIONS,
+    });
+  });
+
+  it('makes the JSON once per event, and anew when the record is reused', () => {
+    const log = proxyLog(1);
+    record(log, (event) => event.decide(KIND.hit, 1));
+    const first = log.json(log.at(1)!);
+    expect(log.json(log.at(1)!)).toBe(first);
+    record(log, (event) => event.decide(KIND.miss, 2));
+    expect(parsed(log, 2).decisions).toEqual([{ kind: 'miss', index: 2 }]);
+  });
+
+  it('tells subscribers of new events once per turn, not on the committing path', async () => {
+    const log = proxyLog();
+    const heard: number[] = [];
+    const unsubscribe = log.subscribe(() => heard.push(log.nextSeq));
+    record(log, () => undefined);
+    record(log, () => undefined);
+    expect(heard).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(heard).toEqual([3]);
+    unsubscribe();
+    record(log, () => undefined);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(heard).toEqual([3]);
+  });
+
+  it('refuses a capacity that is not a positive integer', () => {
+    expect(() => proxyLog(0)).toThrow(/positive capacity/);
+  });
+});
