@@ -5,3 +5,7 @@ export * from './metrics.module';
 export * from './transport-metrics';
 export * from './hot-path-metrics';
 export * from './launch';
+export * from './events/events.config';
+export * from './events/events.tokens';
+export * from './events/events.module';
+export * from './query-limit';

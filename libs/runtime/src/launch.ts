@@ -1,15 +1,18 @@
 import { ConsoleLogger, type DynamicModule, Logger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { EventLog } from '@semicache/events';
 import { SemicolonServer } from '@semicache/transport';
 import type { AddressInfo } from 'node:net';
+import type { EventsConfig } from './events/events.config';
+import { EVENT_LOG } from './events/events.tokens';
 import type { ListenerConfig } from './options';
 import { TransportMetrics } from './transport-metrics';
 
 export interface LaunchSpec {
   readonly name: 'server' | 'proxy';
   readonly module: DynamicModule;
-  readonly listener: ListenerConfig;
+  readonly listener: ListenerConfig & EventsConfig;
   /** Extra `key=value` words for the ready line. */
   readonly readyDetails?: () => string;
 }
@@ -60,6 +63,8 @@ export async function launch(spec: LaunchSpec): Promise<LaunchedApp> {
       maxPendingReplies: listener.maxPendingReplies,
     },
     observer: app.get(TransportMetrics),
+    events: app.get<symbol, EventLog>(EVENT_LOG),
+    slowRequestMs: listener.slowMs,
   });
   app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
   await app.startAllMicroservices();

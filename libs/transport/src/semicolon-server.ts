@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { type CustomTransportStrategy, type MessageHandler, Server } from '@nestjs/microservices';
+import { type EventLog, slowRequestFields } from '@semicache/events';
 import {
   type ErrorCode,
   ProtocolError,
@@ -17,7 +18,7 @@ import { performance } from 'node:perf_hooks';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { ProtocolSocket, type ProtocolSocketOptions } from './protocol-socket';
 import { SemicolonContext } from './semicolon-context';
-import { NO_OBSERVER, type TransportObserver, secondsSince } from './transport-observer';
+import { NO_OBSERVER, type TransportObserver } from './transport-observer';
 
 export interface SemicolonServerOptions {
   readonly host: string;
@@ -30,6 +31,10 @@ export interface SemicolonServerOptions {
   /** How long a graceful close waits for in-flight replies before cutting connections. */
   readonly shutdownTimeoutMs?: number;
   readonly observer?: TransportObserver;
+  /** Where every request answered is recorded as an event. */
+  readonly events: EventLog;
+  /** A request that takes longer than this (ms) gets one warning line; undefined: none. */
+  readonly slowRequestMs?: number;
 }
 
 function replyText(error: ProtocolError): string {
@@ -37,6 +42,11 @@ function replyText(error: ProtocolError): string {
 }
 
 const INTERNAL_REPLY = replyText(new ProtocolError('INTERNAL', 'internal error'));
+
+const NO_INDICES: readonly number[] = [];
+
+/** Contexts kept for reuse: enough for the requests in flight at full load. */
+const MAX_SPARE_CONTEXTS = 1024;
 
 /**
  * NestJS transport strategy for the semicolon protocol. It owns the TCP listener and dispatches
@@ -49,10 +59,18 @@ export class SemicolonServer extends Server implements CustomTransportStrategy {
   private readonly observer: TransportObserver;
   private server: NetServer | undefined;
   private readonly handlers = new Map<string, MessageHandler>();
+  private lastConnectionId = 0;
+  /**
+   * Each request gets a context of its own, holding the event its handler fills; contexts (and
+   * with them the records) are reused, so a request costs no allocation for its event.
+   */
+  private readonly spareContexts: SemicolonContext[] = [];
+  private readonly slowRequestUs: number;
 
   constructor(private readonly options: SemicolonServerOptions) {
     super();
     this.observer = options.observer ?? NO_OBSERVER;
+    this.slowRequestUs = (options.slowRequestMs ?? Infinity) * 1000;
   }
 
   listen(callback: (error?: unknown) => void): void {
@@ -118,10 +136,10 @@ export class SemicolonServer extends Server implements CustomTransportStrategy {
       socket.end(replyText(busy) + '\n', () => socket.destroy());
       return;
     }
-    const context = new SemicolonContext([socket]);
+    const connectionId = ++this.lastConnectionId;
     const connection = new ProtocolSocket(
       socket,
-      (frame) => this.handleFrame(frame, context),
+      (frame) => this.handleFrame(frame, socket, connectionId),
       this.options.socket,
       INTERNAL_REPLY,
       (text) => isCompleteRequest(text, this.options.parse),
@@ -134,24 +152,40 @@ export class SemicolonServer extends Server implements CustomTransportStrategy {
     });
   }
 
-  private handleFrame(frame: Frame, context: SemicolonContext): string | Promise<string> {
-    const started = performance.now();
-    if (frame.kind === 'error') return this.failed('none', frame.error, started);
-    let op: string | undefined;
+  private handleFrame(
+    frame: Frame,
+    socket: Socket,
+    connectionId: number,
+  ): string | Promise<string> {
+    const context = this.contextFor(socket, connectionId);
+    const event = context.getEvent();
+    if (frame.kind === 'error') {
+      event.request(null, NO_INDICES);
+      return this.failed(context, frame.error);
+    }
     try {
       const request = parseRequest(frame.text, this.options.parse);
-      const requestOp = (op = request.op);
-      const handler = this.handlers.get(requestOp);
+      event.request(request.op, request.op === 'CLR' ? NO_INDICES : request.indices);
+      const handler = this.handlers.get(request.op);
       if (handler === undefined) {
-        throw new ProtocolError('UNKNOWN_OP', `OP ${requestOp} is not served here`);
+        throw new ProtocolError('UNKNOWN_OP', `OP ${request.op} is not served here`);
       }
       return this.invoke(handler, request, context).then(
-        (reply) => this.succeeded(requestOp, reply, started),
-        (error: unknown) => this.failed(requestOp, error, started),
+        (reply) => this.succeeded(context, reply),
+        (error: unknown) => this.failed(context, error),
       );
     } catch (error) {
-      return this.failed(op ?? readableOp(frame.text), error, started);
+      if (event.op === null) event.request(readableOp(frame.text), NO_INDICES);
+      return this.failed(context, error);
     }
+  }
+
+  private contextFor(socket: Socket, connectionId: number): SemicolonContext {
+    const { events } = this.options;
+    const context = this.spareContexts.pop() ?? new SemicolonContext(events.take());
+    context.assign(socket, connectionId);
+    context.getEvent().begin(connectionId, performance.now(), events.defaultSource);
+    return context;
   }
 
   private async invoke(
@@ -163,27 +197,50 @@ export class SemicolonServer extends Server implements CustomTransportStrategy {
     return (isObservable(result) ? await lastValueFrom(result) : result) as Reply;
   }
 
-  private succeeded(op: string, reply: Reply, started: number): string {
-    this.observer.requestCompleted(op, reply.op === 'ERR' ? 'error' : 'ok', secondsSince(started));
-    if (reply.op === 'ERR') this.observer.errorReplied(reply.code);
+  private succeeded(context: SemicolonContext, reply: Reply): string {
+    if (reply.op === 'ERR') {
+      context.getEvent().fail(reply.code, reply.message);
+      this.observer.errorReplied(reply.code);
+    }
+    this.answered(context);
     return serializeReply(reply);
   }
 
-  private failed(op: string, error: unknown, started: number): string {
+  private failed(context: SemicolonContext, error: unknown): string {
     const protocolError =
       error instanceof ProtocolError ? error : new ProtocolError('INTERNAL', 'internal error');
-    if (protocolError !== error)
-      this.log.error(`${op} failed`, error instanceof Error ? error.stack : String(error));
+    const event = context.getEvent();
+    if (protocolError !== error) {
+      this.log.error(
+        `${event.op ?? 'none'} failed`,
+        error instanceof Error ? error.stack : String(error),
+      );
+    }
     const code: ErrorCode = protocolError.code;
-    this.observer.requestCompleted(op, 'error', secondsSince(started));
+    event.fail(code, protocolError.message);
     this.observer.errorReplied(code);
+    this.answered(context);
     return replyText(protocolError);
+  }
+
+  /** The reply is ready: the request's metrics, its event recorded, the context given back. */
+  private answered(context: SemicolonContext): void {
+    const { events } = this.options;
+    const event = context.getEvent();
+    const ended = performance.now();
+    event.finish(ended);
+    const seconds = (ended - event.startedAt) / 1000;
+    this.observer.requestCompleted(event.op ?? 'none', event.outcome, seconds, event.source);
+    context.replaceEvent(events.commit(event));
+    if (event.durationUs > this.slowRequestUs) this.log.warn(slowRequestFields(event, events));
+    context.assign(undefined, 0);
+    if (this.spareContexts.length < MAX_SPARE_CONTEXTS) this.spareContexts.push(context);
   }
 }
 
 const OP_FIELD = /(?:^|;)\s*op\s*=\s*(get|put|clr|add)\s*(?:;|$)/i;
 
-/** The OP of a request that failed to parse, where it can be read, for the metrics' `op` label. */
-function readableOp(text: string): string {
-  return OP_FIELD.exec(text)?.[1].toUpperCase() ?? 'none';
+/** The OP of a request that failed to parse, where it can be read (its event's and metrics' op). */
+function readableOp(text: string): string | null {
+  return OP_FIELD.exec(text)?.[1].toUpperCase() ?? null;
 }

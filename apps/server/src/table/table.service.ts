@@ -1,4 +1,5 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { type EventRecord, KIND, UNKNOWN } from '@semicache/events';
 import {
   type AddReply,
   type AddRequest,
@@ -11,7 +12,11 @@ import {
   assertIndicesWithin,
   sumInt64,
 } from '@semicache/protocol';
+import { performance } from 'node:perf_hooks';
 import { TABLE_STORE, type TableStore } from './table-store';
+
+/** The store's wait in whole µs, since `started` (a `performance.now()` reading). */
+const usSince = (started: number) => Math.round((performance.now() - started) * 1000);
 
 /**
  * The server's table: the four operations of SPEC §2.2, each validated whole before anything is
@@ -19,6 +24,10 @@ import { TABLE_STORE, type TableStore } from './table-store';
  * computed at once (so it sees exactly the writes received before it: a client that pipelines
  * PUT then GET reads its own write) but answered only once those writes are durable, so no
  * client ever sees a value a crash could take back.
+ *
+ * Each operation writes its decisions into the request's event when given one: `read` per index
+ * read, `written` per index written (when it is applied), `cleared`; its source is `store`
+ * when it waited for the store, with the wait.
  */
 @Injectable()
 export class TableService implements OnApplicationShutdown {
@@ -36,38 +45,48 @@ export class TableService implements OnApplicationShutdown {
     return this.store.failure;
   }
 
-  get(request: GetRequest): GetReply | Promise<GetReply> {
-    this.assertWritable();
-    assertIndicesWithin(request, this.size);
-    const values = this.store.values;
-    return this.onceDurable({
-      op: 'GET',
-      indices: request.indices,
-      values: request.indices.map((index) => values[index]),
-    });
+  get(request: GetRequest, event?: EventRecord): GetReply | Promise<GetReply> {
+    const values = this.read(request, event);
+    return this.onceDurable({ op: 'GET', indices: request.indices, values }, event);
   }
 
-  add(request: AddRequest): AddReply | Promise<AddReply> {
-    this.assertWritable();
-    assertIndicesWithin(request, this.size);
-    const values = this.store.values;
-    return this.onceDurable({
-      op: 'ADD',
-      indices: request.indices,
-      sum: sumInt64(request.indices.map((index) => values[index])),
-    });
+  add(request: AddRequest, event?: EventRecord): AddReply | Promise<AddReply> {
+    const sum = sumInt64(this.read(request, event));
+    return this.onceDurable({ op: 'ADD', indices: request.indices, sum }, event);
   }
 
-  async put(request: PutRequest): Promise<PutReply> {
+  async put(request: PutRequest, event?: EventRecord): Promise<PutReply> {
     this.assertWritable();
     assertIndicesWithin(request, this.size);
-    await this.write(this.store.put(request.indices, request.values));
+    const durable = this.store.put(request.indices, request.values);
+    const started = performance.now();
+    if (event !== undefined) {
+      event.source = 'store';
+      for (let i = 0; i < request.indices.length; i++) {
+        event.decide(KIND.written, request.indices[i], UNKNOWN, request.values[i]);
+      }
+    }
+    try {
+      await this.write(durable);
+    } finally {
+      event?.waited(usSince(started));
+    }
     return { op: 'PUT', indices: request.indices, values: request.values };
   }
 
-  async clear(): Promise<ClrReply> {
+  async clear(event?: EventRecord): Promise<ClrReply> {
     this.assertWritable();
-    await this.write(this.store.clear());
+    const durable = this.store.clear();
+    const started = performance.now();
+    if (event !== undefined) {
+      event.source = 'store';
+      event.decide(KIND.cleared, -1, this.size);
+    }
+    try {
+      await this.write(durable);
+    } finally {
+      event?.waited(usSince(started));
+    }
     return { op: 'CLR' };
   }
 
@@ -94,9 +113,26 @@ export class TableService implements OnApplicationShutdown {
     }
   }
 
-  private onceDurable<T>(reply: T): T | Promise<T> {
+  /** The values of the request's indices now (validated first), each a `read` decision. */
+  private read(request: GetRequest | AddRequest, event: EventRecord | undefined): bigint[] {
+    this.assertWritable();
+    assertIndicesWithin(request, this.size);
+    const { indices } = request;
+    const values = this.store.values;
+    const read = new Array<bigint>(indices.length);
+    for (let i = 0; i < indices.length; i++) {
+      read[i] = values[indices[i]];
+      event?.decide(KIND.read, indices[i], UNKNOWN, read[i]);
+    }
+    return read;
+  }
+
+  private onceDurable<T>(reply: T, event: EventRecord | undefined): T | Promise<T> {
     if (this.pendingWrites === 0) return reply;
+    const started = performance.now();
+    if (event !== undefined) event.source = 'store';
     return this.lastWrite.then(() => {
+      event?.waited(usSince(started));
       this.assertWritable();
       return reply;
     });
