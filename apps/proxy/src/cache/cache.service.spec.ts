@@ -8,7 +8,7 @@ import {
 import { type SemicolonClient, UpstreamError } from '@semicache/transport';
 import { Registry } from 'prom-client';
 import type { ProxyConfig } from '../config/proxy-config';
-import { CacheMetrics } from './cache-metrics';
+import { CacheGauges, CacheMetrics } from './cache-metrics';
 import { CacheService } from './cache.service';
 import { EntryCache } from './entry-cache';
 import { createPolicy } from './eviction-policy';
@@ -91,13 +91,15 @@ function serviceOver<U extends TableUpstream | ScriptedUpstream>(
   capacity = 5,
   maxMessageLength = 64 * 1024,
 ) {
-  const cache = new EntryCache(capacity, createPolicy('fifo'));
   const registry = new Registry();
+  const metrics = new CacheMetrics(registry);
+  const cache = new EntryCache(capacity, createPolicy('fifo'), [metrics]);
+  new CacheGauges(registry, cache);
   const service = new CacheService(
     { maxMessageLength } as ProxyConfig,
     upstream as unknown as SemicolonClient,
     cache,
-    new CacheMetrics(registry, cache),
+    metrics,
   );
   return { upstream, service, registry };
 }
@@ -229,6 +231,7 @@ describe('CacheService', () => {
     expect(await gauge(registry, 'semicache_cache_entries')).toBe(1);
     expect(service.snapshot()).toStrictEqual({
       policy: 'fifo',
+      reason: 'oldest',
       capacity: 3,
       size: 1,
       stats: { hits: 0, misses: 2, hitRatio: 0, evictions: 0 },

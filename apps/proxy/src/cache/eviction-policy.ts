@@ -4,6 +4,8 @@
  */
 export interface EvictionPolicy {
   readonly name: EvictionPolicyName;
+  /** The rule it evicts by, as an `evicted` event names it. */
+  readonly reason: string;
   /** A new key was stored. */
   inserted(key: number): void;
   /** A cached key was read (a hit). */
@@ -23,6 +25,7 @@ export type EvictionPolicyName = (typeof EVICTION_POLICIES)[number];
 /** Keys in a `Set`, whose iteration order is insertion order: the oldest first. */
 abstract class OrderedKeysPolicy implements EvictionPolicy {
   abstract readonly name: EvictionPolicyName;
+  abstract readonly reason: string;
   protected readonly keys = new Set<number>();
 
   inserted(key: number): void {
@@ -51,6 +54,7 @@ abstract class OrderedKeysPolicy implements EvictionPolicy {
 /** First in, first out: the assignment's "overwrite the oldest entry". Reads and writes do not change the order. */
 export class FifoPolicy extends OrderedKeysPolicy {
   readonly name = 'fifo';
+  readonly reason = 'oldest';
   read(): void {}
   written(): void {}
 }
@@ -58,6 +62,7 @@ export class FifoPolicy extends OrderedKeysPolicy {
 /** Least recently used: every read or write makes a key the newest. */
 export class LruPolicy extends OrderedKeysPolicy {
   readonly name = 'lru';
+  readonly reason = 'least-recent';
   read(key: number): void {
     this.moveToNewest(key);
   }

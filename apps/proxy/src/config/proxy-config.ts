@@ -1,14 +1,17 @@
 import {
+  eventOptions,
+  eventsSchema,
   hostPortSchema,
   listenerOptions,
   listenerSchema,
+  nonNegativeInt,
   parseConfig,
   positiveInt,
 } from '@semicache/runtime';
 import { z } from 'zod';
 import { EVICTION_POLICIES } from '../cache/eviction-policy';
 
-export const proxyConfigSchema = listenerSchema.extend({
+export const proxyConfigSchema = listenerSchema.merge(eventsSchema).extend({
   upstream: hostPortSchema,
   capacity: positiveInt,
   eviction: z.enum(EVICTION_POLICIES),
@@ -16,6 +19,8 @@ export const proxyConfigSchema = listenerSchema.extend({
   upstreamConnectTimeoutMs: positiveInt,
   reconnectMinMs: positiveInt,
   reconnectMaxMs: positiveInt,
+  heatSeries: nonNegativeInt,
+  heatLimit: positiveInt.max(10_000_000),
 });
 export type ProxyConfig = z.infer<typeof proxyConfigSchema>;
 
@@ -30,6 +35,7 @@ export function loadProxyConfig(argv: readonly string[] = process.argv): ProxyCo
     'The semicache proxy: caches part of the server table and serves the semicolon protocol.',
     [
       ...listenerOptions(PREFIX, { port: 6001, adminPort: 9001, idleTimeoutMs: 300_000 }),
+      ...eventOptions(PREFIX),
       {
         flags: '--upstream <host:port>',
         description: 'the server to cache',
@@ -72,6 +78,20 @@ export function loadProxyConfig(argv: readonly string[] = process.argv): ProxyCo
         description: 'longest pause between reconnection attempts',
         env: `${PREFIX}_RECONNECT_MAX_MS`,
         default: '2000',
+      },
+      {
+        flags: '--heat-series <n>',
+        description:
+          'Prometheus gets per-index series (semicache_index_*_total{index}) for this many of the hottest indices',
+        env: `${PREFIX}_HEAT_SERIES`,
+        default: '20',
+      },
+      {
+        flags: '--heat-limit <n>',
+        description:
+          'distinct indices whose heat is counted (exactly up to this many; past it, the hottest, approximately)',
+        env: `${PREFIX}_HEAT_LIMIT`,
+        default: '10000',
       },
     ],
     proxyConfigSchema,
