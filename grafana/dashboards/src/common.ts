@@ -1,6 +1,7 @@
 // Shared pieces of the semicache dashboards: the provisioned datasource, PromQL helpers and
 // panel builders with the options every panel here uses. Pure: building a dashboard does no I/O.
 import {
+  BarGaugeDisplayMode,
   BigValueColorMode,
   BigValueGraphMode,
   LegendDisplayMode,
@@ -8,6 +9,7 @@ import {
   ReduceDataOptionsBuilder,
   SortOrder,
   TooltipDisplayMode,
+  VizOrientation,
   VizLegendOptionsBuilder,
   VisibilityMode,
   VizTooltipOptionsBuilder,
@@ -22,7 +24,8 @@ import {
   type Threshold,
   type ValueMapping,
 } from '@grafana/grafana-foundation-sdk/dashboard';
-import { DataqueryBuilder } from '@grafana/grafana-foundation-sdk/prometheus';
+import { DataqueryBuilder, PromQueryFormat } from '@grafana/grafana-foundation-sdk/prometheus';
+import * as bargauge from '@grafana/grafana-foundation-sdk/bargauge';
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 
@@ -42,14 +45,28 @@ export function rate(metric: string, selector: string): string {
   return `rate(${metric}{${selector}}[${RATE_INTERVAL}])`;
 }
 
+/** The `quantile` latency from histogram `metric` (without `_bucket`), one series per `label`. */
+export function quantileBy(
+  label: string,
+  quantile: number,
+  metric: string,
+  selector: string,
+): string {
+  return `histogram_quantile(${quantile}, sum by (le, ${label}) (${rate(`${metric}_bucket`, selector)}))`;
+}
+
 /** The `quantile` latency from histogram `metric` (without `_bucket`), one series per `op`. */
 export function quantileByOp(quantile: number, metric: string, selector: string): string {
-  return `histogram_quantile(${quantile}, sum by (le, op) (${rate(`${metric}_bucket`, selector)}))`;
+  return quantileBy('op', quantile, metric, selector);
 }
 
 export interface Query {
   readonly expr: string;
   readonly legend: string;
+  /** An instant query (one value per series) instead of a range. */
+  readonly instant?: boolean;
+  /** Buckets of a histogram, shown as counts per bucket (Grafana de-accumulates `le`). */
+  readonly heatmap?: boolean;
 }
 
 /** Gives panels dashboard-unique ids in the order they are made (rows included). */
@@ -61,12 +78,13 @@ export class PanelIds {
 }
 
 function target(query: Query, index: number): DataqueryBuilder {
-  return new DataqueryBuilder()
+  const built = new DataqueryBuilder()
     .datasource(DATASOURCE)
     .refId(String.fromCharCode(65 + index))
     .expr(query.expr)
-    .legendFormat(query.legend)
-    .range();
+    .legendFormat(query.legend);
+  if (query.heatmap) built.format(PromQueryFormat.Heatmap);
+  return query.instant ? built.instant() : built.range();
 }
 
 export interface PanelOptions {
@@ -136,6 +154,25 @@ export function statPanel(ids: PanelIds, options: StatOptions): stat.PanelBuilde
   if (options.mappings !== undefined) panel.mappings([...options.mappings]);
   if (options.min !== undefined) panel.min(options.min);
   if (options.max !== undefined) panel.max(options.max);
+  if (options.decimals !== undefined) panel.decimals(options.decimals);
+  options.queries.forEach((query, index) => panel.withTarget(target(query, index)));
+  return panel;
+}
+
+/** Horizontal bars, one per series, each its last value: a distribution (e.g. histogram buckets). */
+export function barGaugePanel(ids: PanelIds, options: PanelOptions): bargauge.PanelBuilder {
+  const panel = new bargauge.PanelBuilder()
+    .id(ids.next())
+    .title(options.title)
+    .description(options.description)
+    .datasource(DATASOURCE)
+    .unit(options.unit)
+    .span(options.width)
+    .height(options.height ?? 8)
+    .orientation(VizOrientation.Horizontal)
+    .displayMode(BarGaugeDisplayMode.Gradient)
+    .reduceOptions(new ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false));
+  if (options.min !== undefined) panel.min(options.min);
   if (options.decimals !== undefined) panel.decimals(options.decimals);
   options.queries.forEach((query, index) => panel.withTarget(target(query, index)));
   return panel;
