@@ -15,8 +15,8 @@ const SERIES = [
   ['evictions', 'Evictions of the index from the cache'],
 ] as const;
 
-/** How long one ranking serves the scrape that asked for it (one per counter family). */
-const RANKING_TTL_MS = 1000;
+/** How long one ranking serves the scrape that made it (its five counter families). */
+const RANKING_TTL_MS = 100;
 
 /**
  * Per-index heat, fed by the cache's reports: `GET /heat`, and Prometheus series
