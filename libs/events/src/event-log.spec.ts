@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { EventLog } from './event-log';
 import { EventRecord, MAX_EVENT_DECISIONS, MAX_EVENT_INDICES, NO_CONNECTION } from './event-record';
 import { KIND } from './kinds';
+import { slowRequestFields } from './slow-request';
 
 const proxyLog = (capacity = 4) =>
   new EventLog({ app: 'proxy', capacity, sources: ['cache', 'upstream'], waitField: 'upstreamUs' });
@@ -158,5 +159,52 @@ describe('EventLog', () => {
 
   it('refuses a capacity that is not a positive integer', () => {
     expect(() => proxyLog(0)).toThrow(/positive capacity/);
+  });
+});
+
+describe('slowRequestFields', () => {
+  it('says where the time of a slow request went, from its event', () => {
+    const log = proxyLog();
+    const event = record(
+      log,
+      (event) => {
+        event.decide(KIND.miss, 7);
+        event.waited(250_400);
+        event.source = 'upstream';
+        event.startedAt -= 251.5; // it took about 251.5 ms
+      },
+      4,
+      'GET',
+      [1, 7],
+    );
+    const fields = slowRequestFields(event, log);
+    expect(fields).toMatchObject({
+      msg: 'slow request',
+      seq: 1,
+      conn: 4,
+      op: 'GET',
+      indices: 2,
+      outcome: 'ok',
+      source: 'upstream',
+      upstreamMs: 250.4,
+    });
+    expect(fields.ms as number).toBeGreaterThanOrEqual(251.5);
+    expect(fields.cacheMs).toBeCloseTo((fields.ms as number) - 250.4, 3);
+  });
+
+  it("names the server's wait storeMs and its own part tableMs", () => {
+    const log = new EventLog({
+      app: 'server',
+      capacity: 2,
+      sources: ['table', 'store'],
+      waitField: 'storeUs',
+    });
+    const event = record(log, (event) => event.fail('INTERNAL', 'disk'), 1, 'PUT', [1]);
+    expect(slowRequestFields(event, log)).toMatchObject({
+      outcome: 'INTERNAL',
+      source: 'error',
+      storeMs: 0,
+      tableMs: expect.any(Number),
+    });
   });
 });
