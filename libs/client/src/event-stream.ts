@@ -90,6 +90,8 @@ export async function followEvents(
   const minMs = options.reconnectMinMs ?? 250;
   const maxMs = options.reconnectMaxMs ?? 5000;
   let lastEventId = options.lastEventId;
+  /** The run of the app the last event came from (told by each `connected` notice). */
+  let run: string | undefined;
   let stopped = false;
   let attempt = 0;
   const over = () => stopped || signal?.aborted === true;
@@ -111,6 +113,7 @@ export async function followEvents(
     try {
       const headers: Record<string, string> = { accept: 'text/event-stream' };
       if (lastEventId !== undefined) headers['last-event-id'] = String(lastEventId);
+      if (lastEventId !== undefined && run !== undefined) headers['last-event-run'] = run;
       watch();
       const response = await fetch(url, { headers, signal: connection.signal });
       if (response.status >= 400 && response.status < 500) throw await refusal(url, response);
@@ -122,6 +125,7 @@ export async function followEvents(
             if (stopped) return;
             if (message.event === 'connected') {
               const notice = JSON.parse(message.data) as StreamConnected;
+              run = notice.run;
               attempt = 0;
               silenceMs = 2 * notice.heartbeatMs + 1000;
               watch();

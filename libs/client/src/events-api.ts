@@ -61,6 +61,8 @@ export interface DecisionEvent {
 /** The `connected` notice that starts every `/events` stream. */
 export interface StreamConnected {
   readonly app: 'proxy' | 'server';
+  /** This run of the app (seqs start again at 1 after a restart): `Last-Event-Run` on resuming. */
+  readonly run: string;
   readonly heartbeatMs: number;
   readonly nextSeq: number;
   readonly oldestSeq: number;

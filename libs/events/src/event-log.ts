@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { eventJson } from './event-json';
 import { EventRecord, NO_CONNECTION } from './event-record';
@@ -28,6 +29,11 @@ export class EventLog {
   readonly capacity: number;
   readonly sources: readonly string[];
   readonly waitField: string;
+  /**
+   * Names this run of the app: seqs start at 1 again after a restart, so a subscriber resuming
+   * after `Last-Event-ID` says which run it saw it in (`Last-Event-Run`).
+   */
+  readonly run = randomBytes(6).toString('hex');
   private readonly ring: EventRecord[];
   private readonly spares: EventRecord[] = [];
   private next = 1;

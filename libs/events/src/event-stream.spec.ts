@@ -115,7 +115,7 @@ describe('EventSubscriber', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(
       sink.text.startsWith(
-        'retry: 1000\nevent: connected\ndata: {"app":"proxy","heartbeatMs":15000,"nextSeq":2,',
+        `retry: 1000\nevent: connected\ndata: {"app":"proxy","run":"${log.run}","heartbeatMs":15000,"nextSeq":2,`,
       ),
     ).toBe(true);
     expect(seqs(sink)).toEqual([2, 3]);
@@ -177,6 +177,14 @@ describe('EventSubscriber', () => {
     const sink = new FakeSink();
     new EventSubscriber(log, sink, {}, resumeSeq(log, '4521')).pump();
     expect(seqs(sink)).toEqual([1, 2]);
+  });
+
+  it('tells an earlier run by Last-Event-Run, even when this run has passed its id', () => {
+    const log = newLog(10);
+    for (let i = 0; i < 5; i++) add(log, 'GET', [i]);
+    expect(resumeSeq(log, '2', log.run)).toBe(3);
+    expect(resumeSeq(log, '2', 'an-earlier-run')).toBe(1);
+    expect(resumeSeq(log, '9', log.run)).toBe(10);
   });
 
   it('stops writing while the socket buffers, then sends one dropped notice for what the ring lost', () => {

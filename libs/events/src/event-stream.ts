@@ -21,6 +21,7 @@ export const RECONNECT_MS = 1000;
 export function connectedFrame(log: EventLog, heartbeatMs: number): string {
   const data = {
     app: log.app,
+    run: log.run,
     heartbeatMs,
     nextSeq: log.nextSeq,
     oldestSeq: log.oldestSeq,
@@ -40,13 +41,20 @@ function droppedFrame(firstSeq: number, lastSeq: number): string {
 /**
  * The seq a stream starts from. Without `Last-Event-ID`, only new events. With it, the event
  * after that one: from the ring when it still holds it; when it no longer does, the stream starts
- * with a `dropped` notice for those gone. An id the log has not reached yet was given by an
- * earlier run of the app (its seq starts at 1 again): the stream sends all this run holds.
+ * with a `dropped` notice for those gone. An id seen in an earlier run of the app (seqs start at
+ * 1 again) is not this run's: `Last-Event-Run` names the run the id was seen in, and without it
+ * an id this run has not reached yet tells the same. Then the stream starts from this run's
+ * first event.
  */
-export function resumeSeq(log: EventLog, lastEventId: string | undefined): number {
+export function resumeSeq(
+  log: EventLog,
+  lastEventId: string | undefined,
+  lastEventRun?: string,
+): number {
   if (lastEventId === undefined || !/^\d{1,15}$/.test(lastEventId.trim())) return log.nextSeq;
   const wanted = Number(lastEventId) + 1;
-  return wanted > log.nextSeq ? 1 : wanted;
+  const earlierRun = lastEventRun === undefined ? wanted > log.nextSeq : lastEventRun !== log.run;
+  return earlierRun ? 1 : wanted;
 }
 
 /**

@@ -52,12 +52,15 @@ export class EventStreams implements BeforeApplicationShutdown {
       'x-accel-buffering': 'no',
     });
     response.socket?.setNoDelay(true);
-    const lastEventId = request.headers['last-event-id'];
+    const header = (name: string) => {
+      const value = request.headers[name];
+      return typeof value === 'string' ? value : undefined;
+    };
     const subscriber = new EventSubscriber(
       this.log,
       response,
       filter,
-      resumeSeq(this.log, typeof lastEventId === 'string' ? lastEventId : undefined),
+      resumeSeq(this.log, header('last-event-id'), header('last-event-run')),
       (count) => this.dropped.inc(count),
     );
     const unsubscribe = this.log.subscribe(() => subscriber.pump());
