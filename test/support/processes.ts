@@ -26,6 +26,8 @@ export interface RunningApp {
   readonly readyLine: string;
   /** Everything the process wrote to stderr so far. */
   stderr(): string;
+  /** Every line the process wrote to stdout so far, the ready line included. */
+  stdout(): string;
   /**
    * Sends a signal and resolves with the exit code (null if killed by a signal) once the process
    * has exited and all it wrote to stderr has been read.
@@ -68,6 +70,8 @@ export async function startApp(
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr += text));
   const lines = createInterface({ input: child.stdout! });
+  let stdout = '';
+  lines.on('line', (line) => (stdout += `${line}\n`));
   const readyLine = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -93,6 +97,7 @@ export async function startApp(
     admin,
     readyLine,
     stderr: () => stderr,
+    stdout: () => stdout,
     stop: (signal: NodeJS.Signals = 'SIGTERM') => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return closed;
