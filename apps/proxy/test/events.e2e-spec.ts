@@ -402,3 +402,19 @@ describe('a subscriber that never reads', () => {
     stalled.destroy();
   });
 });
+
+describe('shutting down with streams open', () => {
+  it('ends every stream and exits 0 without waiting for the subscribers', async () => {
+    const { proxy } = await startStack();
+    const collectors = await Promise.all(
+      [1, 2].map(() => EventCollector.follow(`${proxy.admin}/events`)),
+    );
+    const started = Date.now();
+    expect(await proxy.stop('SIGTERM')).toBe(0);
+    // Well within the apps' 5 s grace for in-flight replies: nothing waited on the streams.
+    expect(Date.now() - started).toBeLessThan(4000);
+    await waitFor('the streams to end', () =>
+      collectors.every((collector) => collector.disconnected.length > 0) ? true : undefined,
+    );
+  });
+});
