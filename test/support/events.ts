@@ -26,7 +26,7 @@ export class EventCollector {
     this.done = followEvents(
       url,
       {
-        event: (event) => void this.events.push(event),
+        event: (json) => void this.events.push(JSON.parse(json) as DecisionEvent),
         dropped: (notice) => void this.dropped.push(notice),
         connected: (notice) => void this.connected.push(notice),
         disconnected: (reason) => void this.disconnected.push(reason),

@@ -1,10 +1,15 @@
 import { createParser } from 'eventsource-parser';
-import type { DecisionEvent, StreamConnected, StreamDropped } from './events-api';
+import type { StreamConnected, StreamDropped } from './events-api';
 
 /** What a follower is told, as it happens. */
 export interface EventHandlers {
-  /** Each event, with its JSON text as sent; return false to stop following. */
-  event(event: DecisionEvent, json: string): boolean | void;
+  /**
+   * Each event: its JSON text as sent (a `DecisionEvent`, parsed only by a follower that needs
+   * its fields) and its seq; return false to stop following.
+   */
+  event(json: string, seq: number): boolean | void;
+  /** The events of one chunk read from the socket have all been told (to write them at once). */
+  flush?(): void;
   /** The stream is open (again): the app, its heartbeat, where its log stands. */
   connected?(notice: StreamConnected): void;
   /** Events this follower missed because it read too slowly. */
@@ -133,9 +138,9 @@ export async function followEvents(
             } else if (message.event === 'dropped') {
               handlers.dropped?.(JSON.parse(message.data) as StreamDropped);
             } else if (message.event === undefined || message.event === 'message') {
-              const event = JSON.parse(message.data) as DecisionEvent;
-              lastEventId = message.id === undefined ? event.seq : Number(message.id);
-              if (handlers.event(event, message.data) === false) {
+              const seq = Number(message.id);
+              lastEventId = seq;
+              if (handlers.event(message.data, seq) === false) {
                 stopped = true;
                 connection.abort();
               }
@@ -146,6 +151,7 @@ export async function followEvents(
         for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
           watch();
           parser.feed(decoder.decode(chunk, { stream: true }));
+          handlers.flush?.();
           if (stopped) break;
         }
         reason = 'the stream ended';

@@ -1,4 +1,4 @@
-import { EventRecord, MAX_EVENT_DECISIONS, MAX_EVENT_INDICES } from './event-record';
+import { type EventView, MAX_EVENT_DECISIONS, MAX_EVENT_INDICES } from './event-record';
 import { DECISION_KINDS, type DecisionKind, EVENT_OPS, KIND } from './kinds';
 
 /**
@@ -78,23 +78,23 @@ export function parseEventFilter(query: Readonly<Record<string, QueryValue>>): E
   };
 }
 
-function hasIndex(record: EventRecord, indices: ReadonlySet<number>): boolean {
-  const requested = Math.min(record.indexCount, MAX_EVENT_INDICES);
-  for (let i = 0; i < requested; i++) if (indices.has(record.indices[i])) return true;
-  const decided = Math.min(record.decisionCount, MAX_EVENT_DECISIONS);
+function hasIndex(event: EventView, indices: ReadonlySet<number>): boolean {
+  const requested = Math.min(event.indexCount, MAX_EVENT_INDICES);
+  for (let i = 0; i < requested; i++) if (indices.has(event.index(i))) return true;
+  const decided = Math.min(event.decisionCount, MAX_EVENT_DECISIONS);
   for (let i = 0; i < decided; i++) {
-    if (record.kinds[i] === KIND.cleared || indices.has(record.decisionIndices[i])) return true;
+    if (event.kind(i) === KIND.cleared || indices.has(event.decisionIndex(i))) return true;
   }
   return false;
 }
 
-function hasKind(record: EventRecord, kinds: ReadonlySet<number>): boolean {
-  const decided = Math.min(record.decisionCount, MAX_EVENT_DECISIONS);
-  for (let i = 0; i < decided; i++) if (kinds.has(record.kinds[i])) return true;
+function hasKind(event: EventView, kinds: ReadonlySet<number>): boolean {
+  const decided = Math.min(event.decisionCount, MAX_EVENT_DECISIONS);
+  for (let i = 0; i < decided; i++) if (kinds.has(event.kind(i))) return true;
   return false;
 }
 
-export function matchesFilter(filter: EventFilter, record: EventRecord): boolean {
+export function matchesFilter(filter: EventFilter, record: EventView): boolean {
   if (filter.ops !== undefined && (record.op === null || !filter.ops.has(record.op))) return false;
   if (filter.kinds !== undefined && !hasKind(record, filter.kinds)) return false;
   return filter.indices === undefined || hasIndex(record, filter.indices);

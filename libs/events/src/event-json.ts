@@ -1,5 +1,5 @@
 import {
-  EventRecord,
+  type EventView,
   MAX_EVENT_DECISIONS,
   MAX_EVENT_INDICES,
   NO_CONNECTION,
@@ -8,11 +8,11 @@ import {
 import { DECISION_KINDS, KIND } from './kinds';
 
 /** One decision as JSON: its kind, then the fields that kind has. */
-function decisionJson(record: EventRecord, position: number): string {
-  const kind = record.kinds[position];
-  const index = record.decisionIndices[position];
-  const amount = record.amounts[position];
-  const detail = record.details[position];
+function decisionJson(event: EventView, position: number): string {
+  const kind = event.kind(position);
+  const index = event.decisionIndex(position);
+  const amount = event.amount(position);
+  const detail = event.detail(position);
   const head = `{"kind":"${DECISION_KINDS[kind]}"`;
   switch (kind) {
     case KIND.cleared:
@@ -33,20 +33,28 @@ function decisionJson(record: EventRecord, position: number): string {
   }
 }
 
+/** The last time written, and its ISO text: events of one millisecond share it. */
+let isoTime = { ms: Number.NaN, text: '' };
+
+function iso(ms: number): string {
+  const whole = Math.floor(ms);
+  if (whole !== isoTime.ms) isoTime = { ms: whole, text: new Date(whole).toISOString() };
+  return isoTime.text;
+}
+
 /**
  * The event's JSON text (the format is in docs/observability.md), written by hand: the record is
  * a set of numbers and references, and this runs only when someone reads the event.
  * `waitField` names the wait (`upstreamUs` on the proxy, `storeUs` on the server).
  */
-export function eventJson(record: EventRecord, app: string, waitField: string): string {
+export function eventJson(record: EventView, app: string, waitField: string): string {
   const conn = record.conn === NO_CONNECTION ? 'null' : String(record.conn);
   const op = record.op === null ? 'null' : JSON.stringify(record.op);
   const indexCount = Math.min(record.indexCount, MAX_EVENT_INDICES);
   let indices = '';
-  for (let i = 0; i < indexCount; i++)
-    indices += i === 0 ? record.indices[i] : `,${record.indices[i]}`;
+  for (let i = 0; i < indexCount; i++) indices += i === 0 ? record.index(i) : `,${record.index(i)}`;
   let text =
-    `{"seq":${record.seq},"time":"${new Date(record.time).toISOString()}","app":"${app}",` +
+    `{"seq":${record.seq},"time":"${iso(record.time)}","app":"${app}",` +
     `"conn":${conn},"op":${op},"indices":[${indices}],"outcome":"${record.outcome}"`;
   if (record.outcome === 'error') {
     text += `,"code":${JSON.stringify(record.code)}`;

@@ -20,34 +20,43 @@ function record(
   event.request(op, indices);
   fill(event);
   event.finish(performance.now());
-  const displaced = log.commit(event);
-  log.release(displaced);
+  log.commit(event);
+  log.release(event);
   return event;
 }
 
-const parsed = (log: EventLog, seq: number) =>
-  JSON.parse(log.json(log.at(seq)!)) as Record<string, unknown>;
+const parsed = (log: EventLog, seq: number) => JSON.parse(log.json(seq)) as Record<string, unknown>;
 
 describe('EventLog', () => {
   it('numbers events from 1 and holds the last `capacity` of them', () => {
     const log = proxyLog(3);
-    expect([log.nextSeq, log.oldestSeq, log.at(1)]).toEqual([1, 1, undefined]);
+    expect([log.nextSeq, log.oldestSeq, log.holds(1)]).toEqual([1, 1, false]);
     for (let i = 0; i < 5; i++) record(log, () => undefined, i);
     expect([log.nextSeq, log.oldestSeq]).toEqual([6, 3]);
-    expect([log.at(2), log.at(6)]).toEqual([undefined, undefined]);
-    expect([3, 4, 5].map((seq) => [log.at(seq)!.seq, log.at(seq)!.conn])).toEqual([
+    expect([log.holds(2), log.holds(3), log.holds(5), log.holds(6)]).toEqual([
+      false,
+      true,
+      true,
+      false,
+    ]);
+    expect([3, 4, 5].map((seq) => [log.at(seq).seq, log.at(seq).conn])).toEqual([
       [3, 2],
       [4, 3],
       [5, 4],
     ]);
   });
 
-  it('reuses records once the ring has turned: no new record per event', () => {
+  it('copies a record on commit, so one record serves request after request', () => {
     const log = proxyLog(4);
     const seen = new Set<EventRecord>();
-    for (let i = 0; i < 100; i++) seen.add(record(log, () => undefined));
-    // The ring's 4 records plus the one in flight: the same few, over and over.
-    expect(seen.size).toBeLessThanOrEqual(5);
+    for (let i = 0; i < 100; i++) {
+      seen.add(record(log, (event) => event.decide(KIND.hit, i), i));
+    }
+    expect(seen.size).toBe(1);
+    // The ring kept each event as it was when committed.
+    expect([97, 98, 99, 100].map((seq) => parsed(log, seq).decisions)).toEqual(
+      [96, 97, 98, 99].map((index) => [{ kind: 'hit', index }]),
+    );
   });
 
   it('writes an event as the documented JSON, decisions in order', () => {
@@ -108,7 +117,7 @@ describe('EventLog', () => {
       outcome: 'ok',
       decisions: [{ kind: 'evicted', index: 2, ageMs: 10, reason: 'least-recent' }],
     });
-    expect(log.at(2)!.conn).toBe(NO_CONNECTION);
+    expect(log.at(2).conn).toBe(NO_CONNECTION);
   });
 
   it('lists the first indices and decisions of a huge request and counts the rest', () => {
@@ -136,8 +145,8 @@ describe('EventLog', () => {
   it('makes the JSON once per event, and anew when the record is reused', () => {
     const log = proxyLog(1);
     record(log, (event) => event.decide(KIND.hit, 1));
-    const first = log.json(log.at(1)!);
-    expect(log.json(log.at(1)!)).toBe(first);
+    const first = log.json(1);
+    expect(log.json(1)).toBe(first);
     record(log, (event) => event.decide(KIND.miss, 2));
     expect(parsed(log, 2).decisions).toEqual([{ kind: 'miss', index: 2 }]);
   });
@@ -206,5 +215,34 @@ describe('slowRequestFields', () => {
       storeMs: 0,
       tableMs: expect.any(Number),
     });
+  });
+});
+
+describe('EventLog: lending records to handlers', () => {
+  it("gives each handler its own request's record, in order or not, once", () => {
+    const log = proxyLog();
+    const requests = Array.from({ length: 200 }, (_, i) => ({ op: 'GET', i }));
+    const records = requests.map(() => log.take());
+    requests.forEach((request, i) => log.lend(request, records[i]));
+    // Out of order first, then in order; past the queue's first size of 64.
+    expect(log.borrow(requests[7])).toBe(records[7]);
+    expect(log.borrow(requests[7])).toBeUndefined();
+    for (let i = 0; i < 200; i++) if (i !== 7) expect(log.borrow(requests[i])).toBe(records[i]);
+    expect(log.borrow({ op: 'GET' })).toBeUndefined();
+    expect(records.every((record) => !record.lent)).toBe(true);
+  });
+
+  it('takes back a record whose handler never borrowed it', () => {
+    const log = proxyLog();
+    const [first, second] = [{}, {}];
+    const [a, b] = [log.take(), log.take()];
+    log.lend(first, a);
+    log.lend(second, b);
+    log.reclaim(a);
+    expect(a.lent).toBe(false);
+    expect(log.borrow(first)).toBeUndefined();
+    expect(log.borrow(second)).toBe(b);
+    log.reclaim(b); // borrowed already: nothing to do
+    expect(b.lent).toBe(false);
   });
 });

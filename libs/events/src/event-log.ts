@@ -1,8 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { eventJson } from './event-json';
-import { EventRecord, NO_CONNECTION } from './event-record';
-import type { EventOp } from './kinds';
+import {
+  EventRecord,
+  type EventView,
+  MAX_EVENT_DECISIONS,
+  MAX_EVENT_INDICES,
+  NO_CONNECTION,
+} from './event-record';
+import { EVENT_OPS, type EventOp } from './kinds';
 
 export interface EventLogOptions {
   readonly app: 'proxy' | 'server';
@@ -14,15 +20,38 @@ export interface EventLogOptions {
   readonly waitField: string;
 }
 
-/** Spare records kept for reuse beyond the ring: enough for the requests in flight at full load. */
-const MAX_SPARES = 1024;
+/** Records kept for reuse by `recordOutside` and the like. */
+const MAX_SPARES = 64;
 
 /**
- * The last `capacity` events of an app, in a ring of records allocated once and reused. A
- * request takes a spare record, fills it in place while it is served and commits it as the next
- * event; the record it displaces from the ring becomes a spare. So recording costs no allocation
- * once the ring has turned, whether anyone listens or not. Readers (the SSE subscribers,
- * `/events/recent`) read the ring by `seq` and turn records into JSON then, once per event.
+ * One event's numbers in the ring, one stretch of doubles per slot: its fields, then its
+ * indices, then its decisions (kind, index, amount each). A small event is written to the first
+ * few cache lines of its stretch.
+ */
+const SEQ = 0;
+const TIME = 1;
+const DURATION = 2;
+const CONN = 3;
+const OP = 4;
+const OUTCOME = 5;
+const SOURCE = 6;
+const WAIT = 7;
+const INDEX_COUNT = 8;
+const DECISION_COUNT = 9;
+const INDICES = 10;
+const DECISIONS = INDICES + MAX_EVENT_INDICES;
+const SLOT_LENGTH = DECISIONS + 3 * MAX_EVENT_DECISIONS;
+
+/**
+ * The last `capacity` events of an app, in a ring allocated once: the numbers of every event in
+ * one typed array (a stretch per event), references (values, error codes, the JSON once made)
+ * in plain arrays. A request fills its own EventRecord while it is served (the transport reuses
+ * one per request in flight, so it stays in the processor's cache); its reply copies it into
+ * the next slot (`commit`). So recording costs no allocation, whether anyone listens or not,
+ * and writing an event touches a few adjacent cache lines of the ring rather than a cold object
+ * graph (measured: on a hit path that switches processes at every request, each cold line
+ * counts). Readers (the SSE subscribers, `/events/recent`) read the ring by
+ * seq and turn an event into JSON then, once.
  */
 export class EventLog {
   readonly app: EventLogOptions['app'];
@@ -34,8 +63,24 @@ export class EventLog {
    * after `Last-Event-ID` says which run it saw it in (`Last-Event-Run`).
    */
   readonly run = randomBytes(6).toString('hex');
-  private readonly ring: EventRecord[];
+  private readonly slots: Float64Array;
+  private readonly details: (bigint | string | undefined)[];
+  private readonly codes: (string | undefined)[];
+  private readonly messages: (string | undefined)[];
+  private readonly texts: (string | undefined)[];
+  /** The seq whose JSON `texts` holds at each slot (checked on reading: commit writes none). */
+  private readonly textSeqs: Float64Array;
+  /** Each OP an event can have, by its number in `meta` (0: none); more are added as seen. */
+  private readonly ops: (string | null)[] = [null, ...EVENT_OPS];
+  /** `sources`, then `error`, by their number in `meta`. */
+  private readonly sourceNames: string[];
   private readonly spares: EventRecord[] = [];
+  /** The records lent to handlers (see `lend`), oldest first: a queue in a growable ring. */
+  private lentRequests: (object | undefined)[] = new Array(64).fill(undefined);
+  private lentRecords: (EventRecord | undefined)[] = new Array(64).fill(undefined);
+  private lentHead = 0;
+  private lentCount = 0;
+  private readonly view: RingView;
   private next = 1;
   private readonly listeners = new Set<() => void>();
   private notifyQueued = false;
@@ -44,11 +89,25 @@ export class EventLog {
     if (!Number.isInteger(options.capacity) || options.capacity < 1) {
       throw new RangeError(`an event log needs a positive capacity, not ${options.capacity}`);
     }
+    const capacity = (this.capacity = options.capacity);
     this.app = options.app;
-    this.capacity = options.capacity;
     this.sources = options.sources;
+    this.sourceNames = [...options.sources, 'error'];
     this.waitField = options.waitField;
-    this.ring = Array.from({ length: options.capacity }, () => new EventRecord());
+    this.slots = new Float64Array(capacity * SLOT_LENGTH);
+    this.details = new Array(capacity * MAX_EVENT_DECISIONS).fill(undefined);
+    this.codes = new Array(capacity).fill(undefined);
+    this.messages = new Array(capacity).fill(undefined);
+    this.texts = new Array(capacity).fill(undefined);
+    this.textSeqs = new Float64Array(capacity);
+    this.view = new RingView(
+      this.slots,
+      this.details,
+      this.codes,
+      this.messages,
+      this.ops,
+      this.sourceNames,
+    );
   }
 
   /** The source of an answer that nothing redirected (the proxy's cache, the server's table). */
@@ -66,7 +125,7 @@ export class EventLog {
     return Math.max(1, this.next - this.capacity);
   }
 
-  /** A record to fill, a spare one when there is. Commit it, or give it back with `release`. */
+  /** A record to fill: a spare one when there is (give it back with `release`). */
   take(): EventRecord {
     return this.spares.pop() ?? new EventRecord();
   }
@@ -76,21 +135,113 @@ export class EventLog {
   }
 
   /**
-   * Records `record` as the next event and returns the record it displaced from the ring, which
-   * the caller may reuse (or `release`). Subscribers hear of new events once per turn of the
-   * event loop, never on the request's own path.
+   * Lends `record` to the handler of `request` (the transport does this as it hands a request
+   * over); the handler takes it with `borrow(request)`. Nest calls handlers in the order they
+   * were handed requests, so the one asked for is at the head of the queue and this costs a
+   * comparison; the request's own object is the key all the same, so an order Nest did not keep
+   * costs a search, never a wrong event. (A parameter `@Ctx()` would do it too, but Nest runs
+   * an asynchronous pipeline for every decorated parameter, which costs more than the events'
+   * whole budget.)
    */
-  commit(record: EventRecord): EventRecord {
-    const slot = this.next % this.capacity;
-    const displaced = this.ring[slot];
-    record.seq = this.next++;
-    record.json = undefined;
-    this.ring[slot] = record;
+  lend(request: object, record: EventRecord): void {
+    let capacity = this.lentRequests.length;
+    if (this.lentCount === capacity) {
+      const requests: (object | undefined)[] = new Array(capacity * 2).fill(undefined);
+      const records: (EventRecord | undefined)[] = new Array(capacity * 2).fill(undefined);
+      for (let i = 0; i < capacity; i++) {
+        requests[i] = this.lentRequests[(this.lentHead + i) % capacity];
+        records[i] = this.lentRecords[(this.lentHead + i) % capacity];
+      }
+      this.lentRequests = requests;
+      this.lentRecords = records;
+      this.lentHead = 0;
+      capacity *= 2;
+    }
+    const tail = (this.lentHead + this.lentCount++) % capacity;
+    this.lentRequests[tail] = request;
+    this.lentRecords[tail] = record;
+    record.lent = true;
+  }
+
+  /** The record lent for `request`, once (undefined if none was, e.g. in a unit test). */
+  borrow(request: object): EventRecord | undefined {
+    const requests = this.lentRequests;
+    const capacity = requests.length;
+    for (let i = 0; i < this.lentCount; i++) {
+      const at = (this.lentHead + i) % capacity;
+      if (requests[at] !== request) continue;
+      const record = this.lentRecords[at]!;
+      this.forgetAt(at);
+      record.lent = false;
+      return record;
+    }
+    return undefined;
+  }
+
+  /** Takes back a record its handler did not borrow (Nest failed before calling it). */
+  reclaim(record: EventRecord): void {
+    if (!record.lent) return;
+    record.lent = false;
+    const capacity = this.lentRecords.length;
+    for (let i = 0; i < this.lentCount; i++) {
+      const at = (this.lentHead + i) % capacity;
+      if (this.lentRecords[at] === record) return this.forgetAt(at);
+    }
+  }
+
+  /** Empties a place of the queue; the head moves past empty places. */
+  private forgetAt(at: number): void {
+    this.lentRequests[at] = undefined;
+    this.lentRecords[at] = undefined;
+    const capacity = this.lentRequests.length;
+    while (this.lentCount > 0 && this.lentRecords[this.lentHead] === undefined) {
+      this.lentHead = (this.lentHead + 1) % capacity;
+      this.lentCount--;
+    }
+  }
+
+  /**
+   * Records a copy of `record` as the next event (its `seq` is set); the record is the
+   * caller's again at once. Subscribers hear of new events once per turn of the event loop,
+   * never on the request's own path.
+   */
+  commit(record: EventRecord): void {
+    const seq = (record.seq = this.next++);
+    const slot = seq % this.capacity;
+    const slots = this.slots;
+    const at = slot * SLOT_LENGTH;
+    const indexCount = record.indexCount;
+    const decisionCount = record.decisionCount;
+    slots[at + SEQ] = seq;
+    slots[at + TIME] = record.time;
+    slots[at + DURATION] = record.durationUs;
+    slots[at + CONN] = record.conn;
+    slots[at + OP] = this.opNumber(record.op);
+    slots[at + OUTCOME] = record.outcome === 'ok' ? 0 : 1;
+    slots[at + SOURCE] = this.sourceNumber(record.source);
+    slots[at + WAIT] = record.waitUs;
+    slots[at + INDEX_COUNT] = indexCount;
+    slots[at + DECISION_COUNT] = decisionCount;
+    if (record.outcome === 'error') {
+      this.codes[slot] = record.code;
+      this.messages[slot] = record.message;
+    }
+    const indices = indexCount < MAX_EVENT_INDICES ? indexCount : MAX_EVENT_INDICES;
+    for (let i = 0; i < indices; i++) slots[at + INDICES + i] = record.indices[i];
+    const decisions = decisionCount < MAX_EVENT_DECISIONS ? decisionCount : MAX_EVENT_DECISIONS;
+    const detailAt = slot * MAX_EVENT_DECISIONS;
+    for (let i = 0, to = at + DECISIONS; i < decisions; i++, to += 3) {
+      slots[to] = record.kinds[i];
+      slots[to + 1] = record.decisionIndices[i];
+      slots[to + 2] = record.amounts[i];
+      const detail = record.details[i];
+      // Hits and misses have none: the slot's old reference stays, and nothing reads it.
+      if (detail !== undefined) this.details[detailAt + i] = detail;
+    }
     if (this.listeners.size > 0 && !this.notifyQueued) {
       this.notifyQueued = true;
       setImmediate(() => this.notify());
     }
-    return displaced;
   }
 
   /**
@@ -103,18 +254,33 @@ export class EventLog {
     record.request(op, []);
     decide(record);
     record.finish(performance.now());
-    this.release(this.commit(record));
+    this.commit(record);
+    this.release(record);
   }
 
-  /** The event with this seq, if the ring still holds it. */
-  at(seq: number): EventRecord | undefined {
-    if (seq < this.oldestSeq || seq >= this.next) return undefined;
-    return this.ring[seq % this.capacity];
+  /** Whether the ring still holds the event with this seq. */
+  holds(seq: number): boolean {
+    return seq >= this.oldestSeq && seq < this.next;
   }
 
-  /** The event as JSON (made once, then kept with the record until it is reused). */
-  json(record: EventRecord): string {
-    return (record.json ??= eventJson(record, this.app, this.waitField));
+  /**
+   * The event with this seq (held: see `holds`), as a view of the ring that is valid until the
+   * next call of `at`: read what is needed, keep nothing.
+   */
+  at(seq: number): EventView {
+    this.view.slot = seq % this.capacity;
+    return this.view;
+  }
+
+  /** The held event with this seq as JSON (made once, then kept until the slot is reused). */
+  json(seq: number): string {
+    const slot = seq % this.capacity;
+    let text = this.texts[slot];
+    if (text === undefined || this.textSeqs[slot] !== seq) {
+      text = this.texts[slot] = eventJson(this.at(seq), this.app, this.waitField);
+      this.textSeqs[slot] = seq;
+    }
+    return text;
   }
 
   /** Calls `listener` after new events were committed (once per turn); returns the unsubscribe. */
@@ -123,8 +289,92 @@ export class EventLog {
     return () => this.listeners.delete(listener);
   }
 
+  private opNumber(op: string | null): number {
+    const ops = this.ops;
+    for (let i = 0; i < ops.length; i++) if (ops[i] === op) return i;
+    ops.push(op);
+    return ops.length - 1;
+  }
+
+  private sourceNumber(source: string): number {
+    const names = this.sourceNames;
+    for (let i = 0; i < names.length; i++) if (names[i] === source) return i;
+    names.push(source);
+    return names.length - 1;
+  }
+
   private notify(): void {
     this.notifyQueued = false;
     for (const listener of this.listeners) listener();
+  }
+}
+
+/** An event of the ring, read in place (see EventLog.at). */
+class RingView implements EventView {
+  slot = 0;
+
+  constructor(
+    private readonly slots: Float64Array,
+    private readonly details: readonly (bigint | string | undefined)[],
+    private readonly codes: readonly (string | undefined)[],
+    private readonly messages: readonly (string | undefined)[],
+    private readonly ops: readonly (string | null)[],
+    private readonly sourceNames: readonly string[],
+  ) {}
+
+  private number(field: number): number {
+    return this.slots[this.slot * SLOT_LENGTH + field];
+  }
+
+  get seq(): number {
+    return this.number(SEQ);
+  }
+  get time(): number {
+    return this.number(TIME);
+  }
+  get durationUs(): number {
+    return this.number(DURATION);
+  }
+  get conn(): number {
+    return this.number(CONN);
+  }
+  get op(): string | null {
+    return this.ops[this.number(OP)];
+  }
+  get indexCount(): number {
+    return this.number(INDEX_COUNT);
+  }
+  get outcome(): 'ok' | 'error' {
+    return this.number(OUTCOME) === 0 ? 'ok' : 'error';
+  }
+  get code(): string | undefined {
+    return this.outcome === 'error' ? this.codes[this.slot] : undefined;
+  }
+  get message(): string | undefined {
+    return this.outcome === 'error' ? this.messages[this.slot] : undefined;
+  }
+  get source(): string {
+    return this.sourceNames[this.number(SOURCE)];
+  }
+  get waitUs(): number {
+    return this.number(WAIT);
+  }
+  get decisionCount(): number {
+    return this.number(DECISION_COUNT);
+  }
+  index(position: number): number {
+    return this.number(INDICES + position);
+  }
+  kind(position: number): number {
+    return this.number(DECISIONS + 3 * position);
+  }
+  decisionIndex(position: number): number {
+    return this.number(DECISIONS + 3 * position + 1);
+  }
+  amount(position: number): number {
+    return this.number(DECISIONS + 3 * position + 2);
+  }
+  detail(position: number): bigint | string | undefined {
+    return this.details[this.slot * MAX_EVENT_DECISIONS + position];
   }
 }

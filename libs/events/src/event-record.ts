@@ -2,35 +2,61 @@ import { performance } from 'node:perf_hooks';
 import { KIND } from './kinds';
 
 /** Indices an event lists; a request naming more is listed with its first ones (see `omitted`). */
-export const MAX_EVENT_INDICES = 64;
+export const MAX_EVENT_INDICES = 32;
 /** Decisions an event lists; the rest are counted, not kept. */
-export const MAX_EVENT_DECISIONS = 128;
+export const MAX_EVENT_DECISIONS = 64;
 /** The `conn` of a decision taken outside any client connection (`null` in JSON). */
 export const NO_CONNECTION = -1;
-/** An amount not known (yet): a miss whose fetch has not come back. */
+/** An amount not known (yet): a miss whose fetch has not come back, a wait that did not happen. */
 export const UNKNOWN = -1;
 
+/** `performance.timeOrigin`, read once: it is a call into the runtime each time it is read. */
+export const TIME_ORIGIN = performance.timeOrigin;
+
+const MISS = KIND.miss;
+
+/** What an event says, whether it is being made (EventRecord) or already in the log. */
+export interface EventView {
+  readonly seq: number;
+  /** When it was answered, in ms since the epoch. */
+  readonly time: number;
+  readonly durationUs: number;
+  readonly conn: number;
+  readonly op: string | null;
+  /** How many indices the request named; the first MAX_EVENT_INDICES are listed. */
+  readonly indexCount: number;
+  readonly outcome: 'ok' | 'error';
+  readonly code: string | undefined;
+  readonly message: string | undefined;
+  readonly source: string;
+  readonly waitUs: number;
+  /** How many decisions were taken; the first MAX_EVENT_DECISIONS are listed. */
+  readonly decisionCount: number;
+  index(position: number): number;
+  kind(position: number): number;
+  decisionIndex(position: number): number;
+  amount(position: number): number;
+  detail(position: number): bigint | string | undefined;
+}
+
 /**
- * One event while it is being made and once recorded: what a request asked for, how it was
- * answered, and every decision taken for it, in order. It holds numbers and references only (the
- * request's OP, an error's code, a value's bigint), so filling it costs no allocation; it is
- * turned into JSON only when someone reads it. Records are reused: one is valid from `begin`
- * until the log hands it out again.
+ * One event while it is being made: what a request asked for, how it was answered, and every
+ * decision taken for it, in order. It holds numbers and references only (the request's OP, an
+ * error's code, a value's bigint) in arrays allocated with it, so filling it costs no
+ * allocation. The transport keeps one per request in flight and reuses it for a later request
+ * once the log has copied it (EventLog.commit).
  */
-export class EventRecord {
-  /** Its place in the log (1, 2, …), given when it is recorded. */
+export class EventRecord implements EventView {
   seq = 0;
   /** `performance.now()` when the request was taken. */
   startedAt = 0;
-  /** When it was answered, in ms since the epoch. */
   time = 0;
   durationUs = 0;
   conn = NO_CONNECTION;
   /** The request's OP; null for a message whose OP cannot be read. */
   op: string | null = null;
-  /** How many indices the request named; the first MAX_EVENT_INDICES are in `indices`. */
   indexCount = 0;
-  readonly indices: number[] = [];
+  readonly indices = new Int32Array(MAX_EVENT_INDICES);
   outcome: 'ok' | 'error' = 'ok';
   code: string | undefined = undefined;
   message: string | undefined = undefined;
@@ -38,40 +64,36 @@ export class EventRecord {
   source = '';
   /** µs the request waited for its dependency (the proxy's server, the server's store), or UNKNOWN. */
   waitUs = UNKNOWN;
-  /** Decisions taken; the first MAX_EVENT_DECISIONS are kept in the four arrays below. */
   decisionCount = 0;
-  readonly kinds: number[] = [];
-  readonly decisionIndices: number[] = [];
+  /** Lent to a handler that has not borrowed it yet (see EventLog.lend). */
+  lent = false;
+  readonly kinds = new Int32Array(MAX_EVENT_DECISIONS);
+  readonly decisionIndices = new Int32Array(MAX_EVENT_DECISIONS);
   /** Per decision: a miss's upstream µs, an eviction's entry age in ms, a clear's entry count. */
-  readonly amounts: number[] = [];
+  readonly amounts = new Float64Array(MAX_EVENT_DECISIONS);
   /** Per decision: a value (stored, skipped, written, read) or an eviction's reason. */
-  readonly details: (bigint | string | undefined)[] = [];
-  /** The JSON text, made the first time the event is read. */
-  json: string | undefined = undefined;
+  readonly details: (bigint | string | undefined)[] = new Array(MAX_EVENT_DECISIONS).fill(
+    undefined,
+  );
 
   /** Starts the record over for a new request on connection `conn` (NO_CONNECTION: none). */
   begin(conn: number, startedAt: number, source: string): void {
     this.seq = 0;
     this.startedAt = startedAt;
-    this.time = 0;
-    this.durationUs = 0;
     this.conn = conn;
     this.op = null;
     this.indexCount = 0;
     this.outcome = 'ok';
-    this.code = undefined;
-    this.message = undefined;
     this.source = source;
     this.waitUs = UNKNOWN;
     this.decisionCount = 0;
-    this.json = undefined;
   }
 
   /** What was asked: the OP (null if unreadable) and the indices, in request order. */
   request(op: string | null, indices: readonly number[]): void {
     this.op = op;
     this.indexCount = indices.length;
-    const kept = Math.min(indices.length, MAX_EVENT_INDICES);
+    const kept = indices.length < MAX_EVENT_INDICES ? indices.length : MAX_EVENT_INDICES;
     for (let i = 0; i < kept; i++) this.indices[i] = indices[i];
   }
 
@@ -89,7 +111,7 @@ export class EventRecord {
   waited(us: number): void {
     this.waitUs = us;
     const kept = Math.min(this.decisionCount, MAX_EVENT_DECISIONS);
-    for (let i = 0; i < kept; i++) if (this.kinds[i] === KIND.miss) this.amounts[i] = us;
+    for (let i = 0; i < kept; i++) if (this.kinds[i] === MISS) this.amounts[i] = us;
   }
 
   fail(code: string, message: string): void {
@@ -102,11 +124,31 @@ export class EventRecord {
   /** The reply is ready, at `endedAt` (a `performance.now()` reading). */
   finish(endedAt: number): void {
     this.durationUs = Math.round((endedAt - this.startedAt) * 1000);
-    this.time = performance.timeOrigin + endedAt;
+    this.time = TIME_ORIGIN + endedAt;
   }
 
   /** When the request was taken, in ms since the epoch. */
   get startTime(): number {
-    return performance.timeOrigin + this.startedAt;
+    return TIME_ORIGIN + this.startedAt;
+  }
+
+  index(position: number): number {
+    return this.indices[position];
+  }
+
+  kind(position: number): number {
+    return this.kinds[position];
+  }
+
+  decisionIndex(position: number): number {
+    return this.decisionIndices[position];
+  }
+
+  amount(position: number): number {
+    return this.amounts[position];
+  }
+
+  detail(position: number): bigint | string | undefined {
+    return this.details[position];
   }
 }

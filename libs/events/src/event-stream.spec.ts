@@ -23,7 +23,8 @@ function add(log: EventLog, op: string, indices: number[], decisions: [number, n
     else event.decide(kind, index, kind === KIND.cleared ? 3 : -1);
   }
   event.finish(performance.now());
-  log.release(log.commit(event));
+  log.commit(event);
+  log.release(event);
 }
 
 /** A socket that takes `room` writes, then buffers until the test drains it. */

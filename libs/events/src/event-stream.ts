@@ -98,11 +98,9 @@ export class EventSubscriber {
         this.cursor = oldest;
       }
       while (this.cursor < log.nextSeq && chunk.length < MAX_CHUNK_LENGTH) {
-        const record = log.at(this.cursor)!;
-        this.cursor++;
-        if (matchesFilter(this.filter, record)) {
-          chunk += `id: ${record.seq}\ndata: ${log.json(record)}\n\n`;
-        }
+        const seq = this.cursor++;
+        if (matchesFilter(this.filter, log.at(seq)))
+          chunk += `id: ${seq}\ndata: ${log.json(seq)}\n\n`;
       }
       if (chunk.length > 0) this.write(chunk);
     }
@@ -131,8 +129,7 @@ export class EventSubscriber {
 export function recentEventsJson(log: EventLog, limit: number, filter: EventFilter): string {
   const texts: string[] = [];
   for (let seq = log.nextSeq - 1; seq >= log.oldestSeq && texts.length < limit; seq--) {
-    const record = log.at(seq)!;
-    if (matchesFilter(filter, record)) texts.push(log.json(record));
+    if (matchesFilter(filter, log.at(seq))) texts.push(log.json(seq));
   }
   return `[${texts.reverse().join(',')}]`;
 }

@@ -1,5 +1,5 @@
 import type { EventLog } from './event-log';
-import { type EventRecord, UNKNOWN } from './event-record';
+import { type EventView, UNKNOWN } from './event-record';
 
 const ms = (us: number) => Math.round(us) / 1000;
 
@@ -8,7 +8,7 @@ const ms = (us: number) => Math.round(us) / 1000;
  * long it took, and where the time went — waiting for the dependency (`upstreamMs` on the
  * proxy, `storeMs` on the server) and the app's own part (`cacheMs`, `tableMs`).
  */
-export function slowRequestFields(event: EventRecord, log: EventLog): Record<string, unknown> {
+export function slowRequestFields(event: EventView, log: EventLog): Record<string, unknown> {
   const waited = event.waitUs === UNKNOWN ? 0 : Math.min(event.waitUs, event.durationUs);
   return {
     msg: 'slow request',

@@ -31,9 +31,4 @@ export class SemicolonContext extends BaseRpcContext<[Socket | undefined, number
     this.args[0] = socket;
     this.args[1] = connectionId;
   }
-
-  /** Swaps in the record to fill next (the transport calls this once the event is recorded). */
-  replaceEvent(event: EventRecord): void {
-    this.args[2] = event;
-  }
 }

@@ -47,15 +47,17 @@ export function eventsUrl(options: GlobalOptions, flags: StreamFlags): string {
 }
 
 /**
- * Follows the events the flags select and hands each to `take`, until Ctrl-C (or SIGTERM),
- * `--count` events or `durationMs`; tells on stderr when it follows, loses and regains the
- * stream, and when events were dropped. Resolves with the number of events taken.
+ * Follows the events the flags select and hands each one's JSON to `take` (and `flush` after
+ * each chunk read, so that output is written a chunk at a time, not an event at a time), until
+ * Ctrl-C (or SIGTERM), `--count` events or `durationMs`; tells on stderr when it follows, loses
+ * and regains the stream, and when events were dropped. Resolves with the number of events.
  */
 async function follow(
   options: GlobalOptions,
   flags: StreamFlags,
   output: Output,
-  take: (event: DecisionEvent, json: string) => void,
+  take: (json: string) => void,
+  flush: () => void,
   durationMs?: number,
 ): Promise<number> {
   const url = eventsUrl(options, flags);
@@ -78,11 +80,12 @@ async function follow(
           );
           away = false;
         },
-        event: (event, json) => {
-          take(event, json);
+        event: (json) => {
+          take(json);
           taken++;
           return flags.count === undefined || taken < flags.count;
         },
+        flush,
         dropped: (notice) =>
           output.err(
             `${notice.count} event(s) dropped (#${notice.firstSeq} to #${notice.lastSeq}): this reader was too slow`,
@@ -100,6 +103,7 @@ async function follow(
     }
     throw error;
   } finally {
+    flush();
     process.off('SIGINT', abort);
     process.off('SIGTERM', abort);
     clearTimeout(timer);
@@ -122,8 +126,17 @@ export function addEventCommands(
   ).action(async (flags: StreamFlags) => {
     const global = options();
     const paint = process.stdout.isTTY && process.env.NO_COLOR === undefined ? COLOURED : PLAIN;
-    await follow(global, flags, output, (event, json) =>
-      output.out(global.json ? json : eventLine(event, paint)),
+    let lines: string[] = [];
+    await follow(
+      global,
+      flags,
+      output,
+      (json) =>
+        lines.push(global.json ? json : eventLine(JSON.parse(json) as DecisionEvent, paint)),
+      () => {
+        if (lines.length > 0) output.out(lines.join('\n'));
+        lines = [];
+      },
     );
   });
 
@@ -146,12 +159,17 @@ export function addEventCommands(
       throw new CliError(`cannot write ${file}: ${(error as Error).message}`, EXIT.usage);
     }
     let recorded: number;
+    let text = '';
     try {
       recorded = await follow(
         options(),
         flags,
         output,
-        (_event, json) => writeSync(fd, `${json}\n`),
+        (json) => (text += `${json}\n`),
+        () => {
+          if (text.length > 0) writeSync(fd, text);
+          text = '';
+        },
         flags.duration === undefined ? undefined : flags.duration * 1000,
       );
     } finally {

@@ -156,7 +156,8 @@ export class CacheService {
    * write, so a client that pipelines PUT then GET reads its own write.
    */
   private lookup(indices: readonly number[], event?: EventRecord): bigint[] | Promise<bigint[]> {
-    const now = Date.now();
+    // The request's own start time where there is one: no clock read on the hit path.
+    const now = event === undefined ? Date.now() : event.startTime;
     const values = new Array<bigint>(indices.length);
     let missing: number[] | undefined;
     for (let i = 0; i < indices.length; i++) {
