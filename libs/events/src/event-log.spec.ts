@@ -142,13 +142,18 @@ describe('EventLog', () => {
     });
   });
 
-  it('makes the JSON once per event, and anew when the record is reused', () => {
+  it('reuses a slot for a later event without a trace of the one before', () => {
     const log = proxyLog(1);
-    record(log, (event) => event.decide(KIND.hit, 1));
-    const first = log.json(1);
-    expect(log.json(1)).toBe(first);
+    record(log, (event) => {
+      event.decide(KIND.stored, 1, undefined, 5n);
+      event.fail('BAD_INDEX', 'no');
+    });
     record(log, (event) => event.decide(KIND.miss, 2));
-    expect(parsed(log, 2).decisions).toEqual([{ kind: 'miss', index: 2 }]);
+    expect(parsed(log, 2)).toMatchObject({
+      outcome: 'ok',
+      decisions: [{ kind: 'miss', index: 2 }],
+    });
+    expect(parsed(log, 2).code).toBeUndefined();
   });
 
   it('tells subscribers of new events once per turn, not on the committing path', async () => {

@@ -24,33 +24,42 @@ export interface EventLogOptions {
 const MAX_SPARES = 64;
 
 /**
- * One event's numbers in the ring, one stretch of doubles per slot: its fields, then its
- * indices, then its decisions (kind, index, amount each). A small event is written to the first
- * few cache lines of its stretch.
- */
+ * Each event has 64 bytes in a hot ring, consecutive events in consecutive cache lines, which
+ * hold a small event whole (one index, one decision: a hit). Seen as float64s (8 a slot): */
 const SEQ = 0;
 const TIME = 1;
-const DURATION = 2;
-const CONN = 3;
-const OP = 4;
-const OUTCOME = 5;
-const SOURCE = 6;
-const WAIT = 7;
-const INDEX_COUNT = 8;
-const DECISION_COUNT = 9;
-const INDICES = 10;
-const DECISIONS = INDICES + MAX_EVENT_INDICES;
-const SLOT_LENGTH = DECISIONS + 3 * MAX_EVENT_DECISIONS;
+const AMOUNT = 2; // the first decision's
+/** …and as int32s (16 a slot; 0–5 are the float64s above): */
+const DURATION = 6;
+const CONN = 7;
+/** The OP's number, the outcome and the source's number, packed: op | outcome << 8 | source << 9. */
+const PACKED = 8;
+const WAIT = 9;
+const INDEX_COUNT = 10;
+const DECISION_COUNT = 11;
+const INDEX = 12; // the first index
+const KIND = 13; // the first decision's kind
+const DECISION_INDEX = 14; // and index
+const HOT_DOUBLES = 8;
+const HOT_INTS = 16;
+/**
+ * The rest of a bigger event (indices from the second on, then decisions from the second on:
+ * kind, index, amount each) in a colder ring of float64s.
+ */
+const REST_INDICES = MAX_EVENT_INDICES - 1;
+const REST_LENGTH = REST_INDICES + 3 * (MAX_EVENT_DECISIONS - 1);
+/** What the int32 fields hold at most: a duration or a wait beyond it (35 min) is clamped. */
+const INT32_MAX = 0x7fffffff;
 
 /**
- * The last `capacity` events of an app, in a ring allocated once: the numbers of every event in
- * one typed array (a stretch per event), references (values, error codes, the JSON once made)
- * in plain arrays. A request fills its own EventRecord while it is served (the transport reuses
- * one per request in flight, so it stays in the processor's cache); its reply copies it into
- * the next slot (`commit`). So recording costs no allocation, whether anyone listens or not,
- * and writing an event touches a few adjacent cache lines of the ring rather than a cold object
- * graph (measured: on a hit path that switches processes at every request, each cold line
- * counts). Readers (the SSE subscribers, `/events/recent`) read the ring by
+ * The last `capacity` events of an app, in rings allocated once: 64 bytes an event in a hot
+ * ring (enough for a small event whole), the rest of a bigger one in a colder ring, references
+ * (values, error codes) in plain arrays. A request fills its own EventRecord while it is served
+ * (the transport reuses one per request in flight, so it stays in the processor's cache); its
+ * reply copies it into the next slot (`commit`). So recording costs no allocation, whether
+ * anyone listens or not, and a hit writes one cache line, the one after the last event's (which
+ * the processor fetches ahead): measured, a ring of wide slots that a hit touched three lines of,
+ * far apart, cost the hit path up to 2 µs a request in cache misses. Readers (the SSE subscribers, `/events/recent`) read the ring by
  * seq and turn an event into JSON then, once.
  */
 export class EventLog {
@@ -63,13 +72,12 @@ export class EventLog {
    * after `Last-Event-ID` says which run it saw it in (`Last-Event-Run`).
    */
   readonly run = randomBytes(6).toString('hex');
-  private readonly slots: Float64Array;
+  private readonly hot: Float64Array;
+  private readonly hotInts: Int32Array;
+  private readonly rest: Float64Array;
   private readonly details: (bigint | string | undefined)[];
   private readonly codes: (string | undefined)[];
   private readonly messages: (string | undefined)[];
-  private readonly texts: (string | undefined)[];
-  /** The seq whose JSON `texts` holds at each slot (checked on reading: commit writes none). */
-  private readonly textSeqs: Float64Array;
   /** Each OP an event can have, by its number in `meta` (0: none); more are added as seen. */
   private readonly ops: (string | null)[] = [null, ...EVENT_OPS];
   /** `sources`, then `error`, by their number in `meta`. */
@@ -94,14 +102,16 @@ export class EventLog {
     this.sources = options.sources;
     this.sourceNames = [...options.sources, 'error'];
     this.waitField = options.waitField;
-    this.slots = new Float64Array(capacity * SLOT_LENGTH);
+    this.hot = new Float64Array(capacity * HOT_DOUBLES);
+    this.hotInts = new Int32Array(this.hot.buffer);
+    this.rest = new Float64Array(capacity * REST_LENGTH);
     this.details = new Array(capacity * MAX_EVENT_DECISIONS).fill(undefined);
     this.codes = new Array(capacity).fill(undefined);
     this.messages = new Array(capacity).fill(undefined);
-    this.texts = new Array(capacity).fill(undefined);
-    this.textSeqs = new Float64Array(capacity);
     this.view = new RingView(
-      this.slots,
+      this.hot,
+      this.hotInts,
+      this.rest,
       this.details,
       this.codes,
       this.messages,
@@ -208,39 +218,57 @@ export class EventLog {
   commit(record: EventRecord): void {
     const seq = (record.seq = this.next++);
     const slot = seq % this.capacity;
-    const slots = this.slots;
-    const at = slot * SLOT_LENGTH;
+    const hot = this.hot;
+    const ints = this.hotInts;
+    const at = slot * HOT_DOUBLES;
+    const intAt = slot * HOT_INTS;
     const indexCount = record.indexCount;
     const decisionCount = record.decisionCount;
-    slots[at + SEQ] = seq;
-    slots[at + TIME] = record.time;
-    slots[at + DURATION] = record.durationUs;
-    slots[at + CONN] = record.conn;
-    slots[at + OP] = this.opNumber(record.op);
-    slots[at + OUTCOME] = record.outcome === 'ok' ? 0 : 1;
-    slots[at + SOURCE] = this.sourceNumber(record.source);
-    slots[at + WAIT] = record.waitUs;
-    slots[at + INDEX_COUNT] = indexCount;
-    slots[at + DECISION_COUNT] = decisionCount;
+    hot[at + SEQ] = seq;
+    hot[at + TIME] = record.time;
+    ints[intAt + DURATION] = record.durationUs < INT32_MAX ? record.durationUs : INT32_MAX;
+    ints[intAt + CONN] = record.conn;
+    ints[intAt + PACKED] =
+      this.opNumber(record.op) |
+      ((record.outcome === 'ok' ? 0 : 1) << 8) |
+      (this.sourceNumber(record.source) << 9);
+    ints[intAt + WAIT] = record.waitUs < INT32_MAX ? record.waitUs : INT32_MAX;
+    ints[intAt + INDEX_COUNT] = indexCount;
+    ints[intAt + DECISION_COUNT] = decisionCount;
     if (record.outcome === 'error') {
       this.codes[slot] = record.code;
       this.messages[slot] = record.message;
     }
-    const indices = indexCount < MAX_EVENT_INDICES ? indexCount : MAX_EVENT_INDICES;
-    for (let i = 0; i < indices; i++) slots[at + INDICES + i] = record.indices[i];
-    const decisions = decisionCount < MAX_EVENT_DECISIONS ? decisionCount : MAX_EVENT_DECISIONS;
-    const detailAt = slot * MAX_EVENT_DECISIONS;
-    for (let i = 0, to = at + DECISIONS; i < decisions; i++, to += 3) {
-      slots[to] = record.kinds[i];
-      slots[to + 1] = record.decisionIndices[i];
-      slots[to + 2] = record.amounts[i];
-      const detail = record.details[i];
-      // Hits and misses have none: the slot's old reference stays, and nothing reads it.
-      if (detail !== undefined) this.details[detailAt + i] = detail;
+    if (indexCount > 0) ints[intAt + INDEX] = record.indices[0];
+    if (decisionCount > 0) {
+      ints[intAt + KIND] = record.kinds[0];
+      ints[intAt + DECISION_INDEX] = record.decisionIndices[0];
+      hot[at + AMOUNT] = record.amounts[0];
     }
+    const detailAt = slot * MAX_EVENT_DECISIONS;
+    if (record.details[0] !== undefined) this.details[detailAt] = record.details[0];
+    if (indexCount > 1 || decisionCount > 1) this.commitRest(record, slot);
     if (this.listeners.size > 0 && !this.notifyQueued) {
       this.notifyQueued = true;
       setImmediate(() => this.notify());
+    }
+  }
+
+  /** The indices and decisions of a bigger event beyond the first of each, to the colder ring. */
+  private commitRest(record: EventRecord, slot: number): void {
+    const rest = this.rest;
+    const at = slot * REST_LENGTH;
+    const indices = Math.min(record.indexCount, MAX_EVENT_INDICES);
+    for (let i = 1; i < indices; i++) rest[at + i - 1] = record.indices[i];
+    const decisions = Math.min(record.decisionCount, MAX_EVENT_DECISIONS);
+    const detailAt = slot * MAX_EVENT_DECISIONS;
+    for (let i = 1, to = at + REST_INDICES; i < decisions; i++, to += 3) {
+      rest[to] = record.kinds[i];
+      rest[to + 1] = record.decisionIndices[i];
+      rest[to + 2] = record.amounts[i];
+      const detail = record.details[i];
+      // Hits and misses have none: the slot's old reference stays, and nothing reads it.
+      if (detail !== undefined) this.details[detailAt + i] = detail;
     }
   }
 
@@ -272,15 +300,13 @@ export class EventLog {
     return this.view;
   }
 
-  /** The held event with this seq as JSON (made once, then kept until the slot is reused). */
+  /**
+   * The held event with this seq as JSON, made anew for each reader: kept, the text would live
+   * as long as its slot and be promoted to the old generation, which costs the collector more
+   * than writing it again costs a second reader.
+   */
   json(seq: number): string {
-    const slot = seq % this.capacity;
-    let text = this.texts[slot];
-    if (text === undefined || this.textSeqs[slot] !== seq) {
-      text = this.texts[slot] = eventJson(this.at(seq), this.app, this.waitField);
-      this.textSeqs[slot] = seq;
-    }
-    return text;
+    return eventJson(this.at(seq), this.app, this.waitField);
   }
 
   /** Calls `listener` after new events were committed (once per turn); returns the unsubscribe. */
@@ -314,7 +340,9 @@ class RingView implements EventView {
   slot = 0;
 
   constructor(
-    private readonly slots: Float64Array,
+    private readonly hot: Float64Array,
+    private readonly ints: Int32Array,
+    private readonly rest: Float64Array,
     private readonly details: readonly (bigint | string | undefined)[],
     private readonly codes: readonly (string | undefined)[],
     private readonly messages: readonly (string | undefined)[],
@@ -322,30 +350,35 @@ class RingView implements EventView {
     private readonly sourceNames: readonly string[],
   ) {}
 
-  private number(field: number): number {
-    return this.slots[this.slot * SLOT_LENGTH + field];
+  private int(field: number): number {
+    return this.ints[this.slot * HOT_INTS + field];
+  }
+
+  /** The `position`th number of the rest (indices from the second, then decisions' triples). */
+  private restAt(position: number): number {
+    return this.rest[this.slot * REST_LENGTH + position];
   }
 
   get seq(): number {
-    return this.number(SEQ);
+    return this.hot[this.slot * HOT_DOUBLES + SEQ];
   }
   get time(): number {
-    return this.number(TIME);
+    return this.hot[this.slot * HOT_DOUBLES + TIME];
   }
   get durationUs(): number {
-    return this.number(DURATION);
+    return this.int(DURATION);
   }
   get conn(): number {
-    return this.number(CONN);
+    return this.int(CONN);
   }
   get op(): string | null {
-    return this.ops[this.number(OP)];
+    return this.ops[this.int(PACKED) & 0xff];
   }
   get indexCount(): number {
-    return this.number(INDEX_COUNT);
+    return this.int(INDEX_COUNT);
   }
   get outcome(): 'ok' | 'error' {
-    return this.number(OUTCOME) === 0 ? 'ok' : 'error';
+    return (this.int(PACKED) >> 8) & 1 ? 'error' : 'ok';
   }
   get code(): string | undefined {
     return this.outcome === 'error' ? this.codes[this.slot] : undefined;
@@ -354,25 +387,29 @@ class RingView implements EventView {
     return this.outcome === 'error' ? this.messages[this.slot] : undefined;
   }
   get source(): string {
-    return this.sourceNames[this.number(SOURCE)];
+    return this.sourceNames[this.int(PACKED) >> 9];
   }
   get waitUs(): number {
-    return this.number(WAIT);
+    return this.int(WAIT);
   }
   get decisionCount(): number {
-    return this.number(DECISION_COUNT);
+    return this.int(DECISION_COUNT);
   }
   index(position: number): number {
-    return this.number(INDICES + position);
+    return position === 0 ? this.int(INDEX) : this.restAt(position - 1);
   }
   kind(position: number): number {
-    return this.number(DECISIONS + 3 * position);
+    return position === 0 ? this.int(KIND) : this.restAt(REST_INDICES + 3 * (position - 1));
   }
   decisionIndex(position: number): number {
-    return this.number(DECISIONS + 3 * position + 1);
+    return position === 0
+      ? this.int(DECISION_INDEX)
+      : this.restAt(REST_INDICES + 3 * (position - 1) + 1);
   }
   amount(position: number): number {
-    return this.number(DECISIONS + 3 * position + 2);
+    return position === 0
+      ? this.hot[this.slot * HOT_DOUBLES + AMOUNT]
+      : this.restAt(REST_INDICES + 3 * (position - 1) + 2);
   }
   detail(position: number): bigint | string | undefined {
     return this.details[this.slot * MAX_EVENT_DECISIONS + position];

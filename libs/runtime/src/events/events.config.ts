@@ -3,7 +3,8 @@ import { type OptionSpec, nonNegativeInt, positiveInt } from '../options';
 
 /** The event stream's settings, shared by the server and the proxy. */
 export const eventsSchema = z.object({
-  eventBuffer: positiveInt.max(1_000_000),
+  // About 2.4 KB each, allocated at start.
+  eventBuffer: positiveInt.max(100_000),
   eventHeartbeatMs: positiveInt,
   slowMs: nonNegativeInt,
 });
@@ -14,7 +15,8 @@ export function eventOptions(prefix: string): OptionSpec[] {
   return [
     {
       flags: '--event-buffer <n>',
-      description: 'decision events kept for /events/recent and for subscribers to resume from',
+      description:
+        'decision events kept for /events/recent and for subscribers to resume from (at most 100000; about 2.4 KB each)',
       env: `${prefix}_EVENT_BUFFER`,
       default: '1000',
     },
