@@ -100,16 +100,50 @@ export interface PanelOptions {
   readonly decimals?: number;
 }
 
-/** A time series panel, legend shown as a list, tooltip listing every series. */
-export function timeseriesPanel(ids: PanelIds, options: PanelOptions): timeseries.PanelBuilder {
-  const panel = new timeseries.PanelBuilder()
+/** What every panel builder of the SDK offers that these panels use. */
+interface PanelBasics<P> {
+  id(id: number): P;
+  title(title: string): P;
+  description(description: string): P;
+  datasource(datasource: DataSourceRef): P;
+  unit(unit: string): P;
+  span(width: number): P;
+  height(height: number): P;
+  min(min: number): P;
+  max(max: number): P;
+  decimals(decimals: number): P;
+  withTarget(target: DataqueryBuilder): P;
+}
+
+/** The id, title, description, datasource, unit and size every panel here has. */
+function basics<P extends PanelBasics<P>>(
+  panel: P,
+  ids: PanelIds,
+  options: PanelOptions,
+  height: number,
+): P {
+  return panel
     .id(ids.next())
     .title(options.title)
     .description(options.description)
     .datasource(DATASOURCE)
     .unit(options.unit)
     .span(options.width)
-    .height(options.height ?? 8)
+    .height(options.height ?? height);
+}
+
+/** The range, decimals and queries every panel here may have. */
+function finished<P extends PanelBasics<P>>(panel: P, options: PanelOptions): P {
+  if (options.min !== undefined) panel.min(options.min);
+  if (options.max !== undefined) panel.max(options.max);
+  if (options.decimals !== undefined) panel.decimals(options.decimals);
+  options.queries.forEach((query, index) => panel.withTarget(target(query, index)));
+  return panel;
+}
+
+/** A time series panel, legend shown as a list, tooltip listing every series. */
+export function timeseriesPanel(ids: PanelIds, options: PanelOptions): timeseries.PanelBuilder {
+  const panel = basics(new timeseries.PanelBuilder(), ids, options, 8)
     .fillOpacity(10)
     .showPoints(VisibilityMode.Never)
     .legend(
@@ -121,11 +155,7 @@ export function timeseriesPanel(ids: PanelIds, options: PanelOptions): timeserie
     .tooltip(
       new VizTooltipOptionsBuilder().mode(TooltipDisplayMode.Multi).sort(SortOrder.Descending),
     );
-  if (options.min !== undefined) panel.min(options.min);
-  if (options.max !== undefined) panel.max(options.max);
-  if (options.decimals !== undefined) panel.decimals(options.decimals);
-  options.queries.forEach((query, index) => panel.withTarget(target(query, index)));
-  return panel;
+  return finished(panel, options);
 }
 
 export interface StatOptions extends PanelOptions {
@@ -135,14 +165,7 @@ export interface StatOptions extends PanelOptions {
 
 /** A single-value panel showing the last value of each series, with a sparkline. */
 export function statPanel(ids: PanelIds, options: StatOptions): stat.PanelBuilder {
-  const panel = new stat.PanelBuilder()
-    .id(ids.next())
-    .title(options.title)
-    .description(options.description)
-    .datasource(DATASOURCE)
-    .unit(options.unit)
-    .span(options.width)
-    .height(options.height ?? 4)
+  const panel = basics(new stat.PanelBuilder(), ids, options, 4)
     .graphMode(BigValueGraphMode.Area)
     .colorMode(BigValueColorMode.Value)
     .reduceOptions(new ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false))
@@ -152,30 +175,16 @@ export function statPanel(ids: PanelIds, options: StatOptions): stat.PanelBuilde
         .steps([...(options.thresholds ?? [{ value: null, color: 'green' }])]),
     );
   if (options.mappings !== undefined) panel.mappings([...options.mappings]);
-  if (options.min !== undefined) panel.min(options.min);
-  if (options.max !== undefined) panel.max(options.max);
-  if (options.decimals !== undefined) panel.decimals(options.decimals);
-  options.queries.forEach((query, index) => panel.withTarget(target(query, index)));
-  return panel;
+  return finished(panel, options);
 }
 
 /** Horizontal bars, one per series, each its last value: a distribution (e.g. histogram buckets). */
 export function barGaugePanel(ids: PanelIds, options: PanelOptions): bargauge.PanelBuilder {
-  const panel = new bargauge.PanelBuilder()
-    .id(ids.next())
-    .title(options.title)
-    .description(options.description)
-    .datasource(DATASOURCE)
-    .unit(options.unit)
-    .span(options.width)
-    .height(options.height ?? 8)
+  const panel = basics(new bargauge.PanelBuilder(), ids, options, 8)
     .orientation(VizOrientation.Horizontal)
     .displayMode(BarGaugeDisplayMode.Gradient)
     .reduceOptions(new ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false));
-  if (options.min !== undefined) panel.min(options.min);
-  if (options.decimals !== undefined) panel.decimals(options.decimals);
-  options.queries.forEach((query, index) => panel.withTarget(target(query, index)));
-  return panel;
+  return finished(panel, options);
 }
 
 export function row(ids: PanelIds, title: string): RowBuilder {

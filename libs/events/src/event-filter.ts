@@ -39,35 +39,49 @@ function parseIndices(value: QueryValue): Set<number> | undefined {
   );
 }
 
-function parseKinds(value: QueryValue): Set<number> | undefined {
+/** A list of names, each one of `names` once `normalized`, as the numbers `toValue` gives. */
+function parseNames<T>(
+  value: QueryValue,
+  field: string,
+  what: string,
+  names: readonly string[],
+  normalized: (name: string) => string,
+  toValue: (name: string) => T,
+): Set<T> | undefined {
   const list = items(value);
   if (list === undefined) return undefined;
   return new Set(
     list.map((item) => {
-      const kind = item.toLowerCase();
-      if (!(DECISION_KINDS as readonly string[]).includes(kind)) {
+      const name = normalized(item);
+      if (!names.includes(name)) {
         throw new EventFilterError(
-          `kind: "${item}" is not a decision kind (one of ${DECISION_KINDS.join(', ')})`,
+          `${field}: "${item}" is not ${what} (one of ${names.join(', ')})`,
         );
       }
-      return KIND[kind as DecisionKind];
+      return toValue(name);
     }),
   );
 }
 
-function parseOps(value: QueryValue): Set<string> | undefined {
-  const list = items(value);
-  if (list === undefined) return undefined;
-  return new Set(
-    list.map((item) => {
-      const op = item.toUpperCase();
-      if (!(EVENT_OPS as readonly string[]).includes(op)) {
-        throw new EventFilterError(`op: "${item}" is not an OP (one of ${EVENT_OPS.join(', ')})`);
-      }
-      return op;
-    }),
+const parseKinds = (value: QueryValue) =>
+  parseNames(
+    value,
+    'kind',
+    'a decision kind',
+    DECISION_KINDS,
+    (name) => name.toLowerCase(),
+    (name) => KIND[name as DecisionKind],
   );
-}
+
+const parseOps = (value: QueryValue) =>
+  parseNames(
+    value,
+    'op',
+    'an OP',
+    EVENT_OPS,
+    (name) => name.toUpperCase(),
+    (name) => name,
+  );
 
 /** The filter of a query string's `index`, `kind` and `op` parameters (others are ignored). */
 export function parseEventFilter(query: Readonly<Record<string, QueryValue>>): EventFilter {

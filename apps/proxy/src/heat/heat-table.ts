@@ -1,17 +1,9 @@
-/** One index's counts. */
-export interface IndexCounts {
-  readonly index: number;
-  /** Lookups (hits + misses) since it was first seen, plus `lookupsError` (see HeatTable). */
-  readonly lookups: number;
-  readonly hits: number;
-  readonly misses: number;
-  readonly writes: number;
-  readonly evictions: number;
-  /** The last lookup or write, in ms since the epoch. */
+import type { IndexHeat } from '@semicache/client';
+
+/** One index's counts, as `GET /heat` shows them but for the time of the last access (ms since the epoch). */
+export type IndexCounts = Omit<IndexHeat, 'lastAccess' | 'idleMs'> & {
   readonly lastAccess: number;
-  /** How much `lookups` may overstate: 0 while the index has been counted from its first lookup. */
-  readonly lookupsError: number;
-}
+};
 
 class Entry implements IndexCounts {
   lookups = 0;
