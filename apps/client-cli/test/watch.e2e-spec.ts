@@ -255,7 +255,7 @@ describe('watch across a restart of the app', () => {
       '3',
     ]);
     await send(await connectTo(server.protocol), 'OP=PUT;IND=1;DATA=1;');
-    await waitFor('the first event', () => (lines(watch.stdout()).length === 1 ? true : undefined));
+    await waitFor('the first event', () => (watch.stdout().endsWith('\n') ? true : undefined));
 
     expect(await server.stop()).toBe(0);
     await waitFor('watch to notice', () =>

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { EventLog } from './event-log';
+import { EventLog, NOTIFY_DELAY_MS } from './event-log';
 import { EventRecord, MAX_EVENT_DECISIONS, MAX_EVENT_INDICES, NO_CONNECTION } from './event-record';
 import { KIND } from './kinds';
 import { slowRequestFields } from './slow-request';
@@ -156,19 +156,43 @@ describe('EventLog', () => {
     expect(parsed(log, 2).code).toBeUndefined();
   });
 
-  it('tells subscribers of new events once per turn, not on the committing path', async () => {
-    const log = proxyLog();
-    const heard: number[] = [];
-    const unsubscribe = log.subscribe(() => heard.push(log.nextSeq));
-    record(log, () => undefined);
-    record(log, () => undefined);
-    expect(heard).toEqual([]);
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(heard).toEqual([3]);
-    unsubscribe();
-    record(log, () => undefined);
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(heard).toEqual([3]);
+  it('tells subscribers of new events together a moment later, never on the committing path', () => {
+    jest.useFakeTimers();
+    try {
+      const log = proxyLog(100);
+      const heard: number[] = [];
+      const unsubscribe = log.subscribe(() => heard.push(log.nextSeq));
+      record(log, () => undefined);
+      jest.advanceTimersByTime(NOTIFY_DELAY_MS - 1);
+      record(log, () => undefined);
+      expect(heard).toEqual([]);
+      jest.advanceTimersByTime(1);
+      expect(heard).toEqual([3]);
+      unsubscribe();
+      record(log, () => undefined);
+      jest.advanceTimersByTime(NOTIFY_DELAY_MS);
+      expect(heard).toEqual([3]);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('tells them at once when the events not yet told of fill a quarter of the ring', () => {
+    jest.useFakeTimers();
+    try {
+      const log = proxyLog(8);
+      const heard: number[] = [];
+      log.subscribe(() => heard.push(log.nextSeq));
+      record(log, () => undefined);
+      jest.runOnlyPendingTimers(); // the delay: told of 1
+      record(log, () => undefined);
+      record(log, () => undefined);
+      // Two of eight not told of: the next turn, not 10 ms later.
+      jest.advanceTimersByTime(0);
+      expect(heard).toEqual([2, 4]);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('refuses a capacity that is not a positive integer', () => {

@@ -20,6 +20,13 @@ export interface EventLogOptions {
   readonly waitField: string;
 }
 
+/**
+ * How long new events wait before subscribers hear of them: their writes then carry many events
+ * each (under load, a write per event would cost the app more than making the events' JSON),
+ * and a person watching cannot tell 10 ms.
+ */
+export const NOTIFY_DELAY_MS = 10;
+
 /** Records kept for reuse by `recordOutside` and the like. */
 const MAX_SPARES = 64;
 
@@ -91,7 +98,10 @@ export class EventLog {
   private readonly view: RingView;
   private next = 1;
   private readonly listeners = new Set<() => void>();
-  private notifyQueued = false;
+  private notifyTimer: NodeJS.Timeout | undefined;
+  private notifyNow = false;
+  /** The seq subscribers were last told of (the next one, as nextSeq then). */
+  private notified = 1;
 
   constructor(options: EventLogOptions) {
     if (!Number.isInteger(options.capacity) || options.capacity < 1) {
@@ -212,7 +222,7 @@ export class EventLog {
 
   /**
    * Records a copy of `record` as the next event (its `seq` is set); the record is the
-   * caller's again at once. Subscribers hear of new events once per turn of the event loop,
+   * caller's again at once. Subscribers hear of new events NOTIFY_DELAY_MS later, together,
    * never on the request's own path.
    */
   commit(record: EventRecord): void {
@@ -248,10 +258,7 @@ export class EventLog {
     const detailAt = slot * MAX_EVENT_DECISIONS;
     if (record.details[0] !== undefined) this.details[detailAt] = record.details[0];
     if (indexCount > 1 || decisionCount > 1) this.commitRest(record, slot);
-    if (this.listeners.size > 0 && !this.notifyQueued) {
-      this.notifyQueued = true;
-      setImmediate(() => this.notify());
-    }
+    if (this.listeners.size > 0) this.scheduleNotify();
   }
 
   /** The indices and decisions of a bigger event beyond the first of each, to the colder ring. */
@@ -309,7 +316,10 @@ export class EventLog {
     return eventJson(this.at(seq), this.app, this.waitField);
   }
 
-  /** Calls `listener` after new events were committed (once per turn); returns the unsubscribe. */
+  /**
+   * Calls `listener` NOTIFY_DELAY_MS after an event is committed (sooner when many are), once
+   * for all committed meanwhile; returns the unsubscribe.
+   */
   subscribe(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -329,8 +339,26 @@ export class EventLog {
     return names.length - 1;
   }
 
+  /**
+   * Tells subscribers NOTIFY_DELAY_MS after the first event they have not heard of, or at once
+   * (the next turn) when those events fill a quarter of the ring: a reader that keeps up never
+   * has the ring move past it for waiting.
+   */
+  private scheduleNotify(): void {
+    if (this.notifyTimer === undefined) {
+      this.notifyTimer = setTimeout(() => this.notify(), NOTIFY_DELAY_MS);
+    }
+    if (!this.notifyNow && this.next - this.notified >= this.capacity / 4) {
+      this.notifyNow = true;
+      setImmediate(() => this.notify());
+    }
+  }
+
   private notify(): void {
-    this.notifyQueued = false;
+    clearTimeout(this.notifyTimer);
+    this.notifyTimer = undefined;
+    this.notifyNow = false;
+    this.notified = this.next;
     for (const listener of this.listeners) listener();
   }
 }

@@ -9,7 +9,7 @@ import { EVENTS_OPTIONS, EVENT_LOG } from './events.tokens';
 
 /**
  * The app's open `/events` streams: each an `EventSubscriber` on the raw HTTP response (Fastify
- * is told to leave it alone), fed once per turn from the log, with a heartbeat comment every
+ * is told to leave it alone), fed from the log every 10 ms while events come, with a heartbeat comment every
  * `heartbeatMs` while any is open. Streams end when the app shuts down, so that closing the HTTP
  * server does not wait for them.
  */
@@ -75,9 +75,13 @@ export class EventStreams implements BeforeApplicationShutdown {
     subscriber.open(this.options.heartbeatMs);
   }
 
+  /** Ends every stream, after sending what it has not been sent yet. */
   beforeApplicationShutdown(): void {
     this.stopHeartbeat();
-    for (const response of this.open.values()) response.end();
+    for (const [subscriber, response] of this.open) {
+      subscriber.pump();
+      response.end();
+    }
   }
 
   private startHeartbeat(): void {
