@@ -11,7 +11,9 @@ export interface LaunchSpec {
   readonly module: DynamicModule;
   readonly listener: ListenerConfig;
   /** Extra `key=value` words for the ready line. */
-  readonly readyDetails?: () => string;
+  readonly readyDetails?: (app: NestFastifyApplication) => string;
+  /** Connects more microservices to the app (started with the protocol's). */
+  readonly microservices?: (app: NestFastifyApplication) => void;
 }
 
 export interface LaunchedApp {
@@ -62,6 +64,7 @@ export async function launch(spec: LaunchSpec): Promise<LaunchedApp> {
     observer: app.get(TransportMetrics),
   });
   app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
+  spec.microservices?.(app);
   await app.startAllMicroservices();
   await app.listen({ port: listener.adminPort, host: listener.host });
   logger.started = true;
@@ -111,7 +114,7 @@ export function runMain(spec: LaunchSpec): void {
     (launched) => {
       app = launched.app;
       if (stopping) return shutdown(launched.app);
-      const details = spec.readyDetails ? ` ${spec.readyDetails()}` : '';
+      const details = spec.readyDetails ? ` ${spec.readyDetails(launched.app)}` : '';
       process.stdout.write(
         `semicache ${spec.name} ready protocol=${hostPort(spec.listener.host, launched.protocolPort)} ` +
           `admin=http://${hostPort(spec.listener.host, launched.adminPort)}${details}\n`,

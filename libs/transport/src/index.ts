@@ -4,3 +4,4 @@ export * from './semicolon-context';
 export * from './semicolon-client';
 export * from './protocol-error.filter';
 export * from './transport-observer';
+export * from './failover-client';

@@ -1,15 +1,17 @@
 import {
-  hostPortSchema,
+  hostPortListSchema,
   listenerOptions,
   listenerSchema,
   parseConfig,
   positiveInt,
+  redisUrlSchema,
 } from '@semicache/runtime';
 import { z } from 'zod';
 import { EVICTION_POLICIES } from '../cache/eviction-policy';
 
 export const proxyConfigSchema = listenerSchema.extend({
-  upstream: hostPortSchema,
+  upstream: hostPortListSchema,
+  invalidation: redisUrlSchema.optional(),
   capacity: positiveInt,
   eviction: z.enum(EVICTION_POLICIES),
   upstreamTimeoutMs: positiveInt,
@@ -31,10 +33,17 @@ export function loadProxyConfig(argv: readonly string[] = process.argv): ProxyCo
     [
       ...listenerOptions(PREFIX, { port: 6001, adminPort: 9001, idleTimeoutMs: 300_000 }),
       {
-        flags: '--upstream <host:port>',
-        description: 'the server to cache',
+        flags: '--upstream <host:port,...>',
+        description:
+          'the server to cache; several serving one table (a shared --store redis): the first that is up is used, the next when it goes down, the first again when it is back',
         env: `${PREFIX}_UPSTREAM`,
         default: '127.0.0.1:6002',
+      },
+      {
+        flags: '--invalidation <url>',
+        description:
+          'listen for the invalidations servers publish on this Redis (redis://HOST:PORT/DB) and drop what they name; while not listening, every read goes to the server',
+        env: `${PREFIX}_INVALIDATION`,
       },
       {
         flags: '--capacity <n>',
