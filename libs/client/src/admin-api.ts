@@ -21,7 +21,10 @@ export interface InvalidationStats {
   readonly invalidations: number;
   /** Times the cache was emptied because invalidations may have been missed. */
   readonly resets: number;
-  /** From a write's acknowledgement at the server to its invalidation applied, over the last 4096. */
+  /**
+   * From a write's acknowledgement at the server to its invalidation applied: the percentiles of
+   * the last 4096, the maximum since the proxy started.
+   */
   readonly lagSeconds: {
     readonly samples: number;
     readonly p50: number | null;

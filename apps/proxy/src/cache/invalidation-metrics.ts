@@ -22,6 +22,7 @@ export class InvalidationMetrics {
   private readonly applied: Counter<'op'> | undefined;
   private readonly recent = new Float64Array(RECENT_LAGS);
   private observed = 0;
+  private maxLag: number | null = null;
   private readonly counts = { PUT: 0, CLR: 0 };
   private resets = 0;
 
@@ -61,6 +62,7 @@ export class InvalidationMetrics {
     this.applied?.inc({ op });
     this.lag?.observe(Math.max(0, lagSeconds));
     this.recent[this.observed++ % RECENT_LAGS] = lagSeconds;
+    if (this.maxLag === null || lagSeconds > this.maxLag) this.maxLag = lagSeconds;
   }
 
   /** The cache was emptied because invalidations may have been missed. */
@@ -83,7 +85,7 @@ export class InvalidationMetrics {
         samples: lags.length,
         p50: at(0.5),
         p99: at(0.99),
-        max: lags.length === 0 ? null : lags[lags.length - 1],
+        max: this.maxLag,
       },
     };
   }
