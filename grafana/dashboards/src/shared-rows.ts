@@ -47,6 +47,21 @@ export function requestPanels(
           legend: `${name} {{op}}`,
         })),
       }),
+    )
+    .withPanel(
+      timeseriesPanel(ids, {
+        title: 'Request rate by instance',
+        description: `Protocol requests ${who} answered per second, by instance: with several (npm run cluster), how the load spreads over them. The panels above add them all up.`,
+        unit: 'reqps',
+        width: 24,
+        min: 0,
+        queries: [
+          {
+            expr: `sum by (instance) (${rate('semicache_requests_total', selector)})`,
+            legend: '{{instance}}',
+          },
+        ],
+      }),
     );
 }
 
