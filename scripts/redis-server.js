@@ -47,11 +47,15 @@ function startRedisServer({ port, dir, appendfsync = 'always', timeoutMs = 20000
       '--loglevel',
       'notice',
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    // Its own process group: Ctrl-C at a terminal reaches the wrapper, which stops Redis after
+    // the apps that need it.
+    { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
   let output = '';
+  let ready = false;
   const record = (line) => {
-    output += `${line}\n`;
+    // What it said while starting, for the error if it does not start; then only `onOutput`.
+    if (!ready) output += `${line}\n`;
     if (onOutput !== undefined) onOutput(line);
   };
   createInterface({ input: child.stderr }).on('line', record);
@@ -71,7 +75,8 @@ function startRedisServer({ port, dir, appendfsync = 'always', timeoutMs = 20000
     });
     lines.on('line', (line) => {
       record(line);
-      if (/Ready to accept connections/.test(line)) {
+      if (!ready && /Ready to accept connections/.test(line)) {
+        ready = true;
         clearTimeout(timer);
         resolve(child);
       }
