@@ -20,10 +20,10 @@
 import { ProxyAdmin, type ProxyStats, seededRandom } from '@semicache/client';
 import { closeAllConnections } from '../support/line-client';
 import {
-  type Operation,
   countByOp,
   planOperations,
   readFinalState,
+  recordedOperation,
   verifyHistory,
 } from '../support/history';
 import { type RunningApp, startApp, stopAll, waitFor } from '../support/processes';
@@ -61,20 +61,8 @@ const SCHEDULE: ReadonlyArray<[number, Fault]> = [
 ];
 
 describe('the history checker with an invalidation lag', () => {
-  const op = (message: string, interval: [number, number], reply: string): Operation => {
-    const [, kind, ind, data] = /^OP=(\w+);IND=([\d,]+);(?:DATA=([-\d,]+);)?$/.exec(message)!;
-    return {
-      client: 0,
-      seq: interval[0],
-      op: kind as Operation['op'],
-      indices: ind.split(',').map(Number),
-      values: data === undefined ? [] : data.split(',').map(BigInt),
-      message,
-      invokedAt: BigInt(interval[0]),
-      completedAt: BigInt(interval[1]),
-      reply,
-    };
-  };
+  const op = (message: string, interval: [number, number], reply: string) =>
+    recordedOperation(0, message, interval, reply);
   const put1 = op('OP=PUT;IND=0;DATA=1;', [10, 20], 'OP=PUT;IND=0;DATA=1;');
   const put2 = op('OP=PUT;IND=0;DATA=2;', [30, 40], 'OP=PUT;IND=0;DATA=2;');
   const readOf = (at: number) => op('OP=GET;IND=0;', [at, at + 5], 'OP=GET;IND=0;DATA=1;');

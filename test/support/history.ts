@@ -115,6 +115,30 @@ export function planOperations(
   return operations;
 }
 
+/**
+ * An operation as if recorded: `message` sent by `client` over `interval` (invoked, completed,
+ * in any unit), answered `reply`. For tests of the checker itself.
+ */
+export function recordedOperation(
+  client: number,
+  message: string,
+  interval: readonly [number, number],
+  reply: string,
+): Operation {
+  const [, kind, ind, data] = /^OP=(\w+);IND=([\d,]+);(?:DATA=([-\d,]+);)?$/.exec(message)!;
+  return {
+    client,
+    seq: interval[0],
+    op: kind as HistoryOp,
+    indices: ind.split(',').map(Number),
+    values: data === undefined ? [] : data.split(',').map(BigInt),
+    message,
+    invokedAt: BigInt(interval[0]),
+    completedAt: BigInt(interval[1]),
+    reply,
+  };
+}
+
 /** Runs one operation on `connection`, recording its interval and reply. */
 export async function runOperation(
   connection: ProtocolConnection,

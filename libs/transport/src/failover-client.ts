@@ -6,6 +6,7 @@ import {
   UpstreamError,
   type UpstreamObserver,
   type UpstreamStatus,
+  publishAsRequest,
 } from './semicolon-client';
 
 export interface FailoverClientOptions extends Omit<SemicolonClientOptions, 'host' | 'port'> {
@@ -125,12 +126,7 @@ export class FailoverClient extends ClientProxy<Record<never, never>, UpstreamSt
   }
 
   protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
-    const request = { ...(packet.data as object), op: packet.pattern } as Request;
-    this.request(request).then(
-      (response) => callback({ response, isDisposed: true }),
-      (err: unknown) => callback({ err, isDisposed: true }),
-    );
-    return () => undefined;
+    return publishAsRequest((request) => this.request(request), packet, callback);
   }
 
   protected dispatchEvent(): Promise<never> {

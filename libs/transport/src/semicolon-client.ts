@@ -157,12 +157,7 @@ export class SemicolonClient extends ClientProxy<Record<never, never>, UpstreamS
   }
 
   protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
-    const request = { ...(packet.data as object), op: packet.pattern } as Request;
-    this.request(request).then(
-      (response) => callback({ response, isDisposed: true }),
-      (err: unknown) => callback({ err, isDisposed: true }),
-    );
-    return () => undefined;
+    return publishAsRequest((request) => this.request(request), packet, callback);
   }
 
   protected dispatchEvent(): Promise<never> {
@@ -229,6 +224,20 @@ export class SemicolonClient extends ClientProxy<Record<never, never>, UpstreamS
       this.connecting = this.attempt();
     }, delay);
   }
+}
+
+/** Nest's `send(pattern, data)` as one protocol request, `pattern` being its OP. */
+export function publishAsRequest(
+  send: (request: Request) => Promise<unknown>,
+  packet: ReadPacket,
+  callback: (packet: WritePacket) => void,
+): () => void {
+  const request = { ...(packet.data as object), op: packet.pattern } as Request;
+  send(request).then(
+    (response) => callback({ response, isDisposed: true }),
+    (err: unknown) => callback({ err, isDisposed: true }),
+  );
+  return () => undefined;
 }
 
 class UpstreamTimeout extends Error {}
