@@ -123,8 +123,8 @@ function startPrometheus(configFile: string, storage: string, port: number): Pro
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let log = '';
-  child.stdout!.setEncoding('utf8').on('data', (text: string) => (log += text));
-  child.stderr!.setEncoding('utf8').on('data', (text: string) => (log += text));
+  child.stdout.setEncoding('utf8').on('data', (text: string) => (log += text));
+  child.stderr.setEncoding('utf8').on('data', (text: string) => (log += text));
   return { child, url: `http://127.0.0.1:${port}`, log: () => log };
 }
 

@@ -66,8 +66,8 @@ export async function startApp(
   child.once('exit', () => running.delete(child));
   const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
   let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-  const lines = createInterface({ input: child.stdout! });
+  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+  const lines = createInterface({ input: child.stdout });
   const readyLine = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

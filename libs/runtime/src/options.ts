@@ -133,7 +133,7 @@ export function parseConfig<S extends z.ZodTypeAny>(
     if (spec.default !== undefined) option.default(spec.default);
     program.addOption(option);
   }
-  program.parse(argv as string[]);
+  program.parse(argv);
   const raw = program.opts();
   const result = schema.safeParse(raw);
   if (!result.success) {
@@ -145,5 +145,5 @@ export function parseConfig<S extends z.ZodTypeAny>(
     });
     program.error(problems.join('\n'));
   }
-  return result.data;
+  return result.data as z.infer<S>;
 }

@@ -48,10 +48,10 @@ export function runCli(
   children.add(child);
   let stdout = '';
   let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-  child.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-  child.stdin!.on('error', () => undefined); // the CLI may exit before reading its stdin
-  child.stdin!.end(options.input ?? '');
+  child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+  child.stdin.on('error', () => undefined); // the CLI may exit before reading its stdin
+  child.stdin.end(options.input ?? '');
   const timer = setTimeout(() => child.kill('SIGKILL'), options.killAfterMs ?? 15_000);
   return new Promise((resolve, reject) => {
     child.once('error', (error) => {
