@@ -1,4 +1,4 @@
-// SPEC §5 and the grafana/ part of §1 (issue 6): both apps' own metrics pass `promtool check
+// The metrics and the dashboards (issue 6): both apps' own metrics pass `promtool check
 // metrics`; a real Prometheus scrapes a real server and proxy with the shipped scrape config,
 // after a known sequence of requests every panel expression of both dashboards returns data,
 // and the hit ratio Prometheus computes is the one the sequence makes.

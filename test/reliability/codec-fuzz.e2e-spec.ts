@@ -1,5 +1,5 @@
 /**
- * Codec fuzzing at high run counts (issue 7; SPEC §2.3, §2.4, §8): binary strings and mutated
+ * Codec fuzzing at high run counts (issue 7): binary strings and mutated
  * valid messages (byte flips, insertions, deletions, truncations, duplicated separators, hostile
  * tokens such as NUL, invalid UTF-8 and huge numbers) through parseRequest, parseReply and the
  * FrameDecoder. The result is always a message or a ProtocolError with a known code and a

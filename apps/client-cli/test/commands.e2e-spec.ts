@@ -1,4 +1,4 @@
-// SPEC §6, issue 5: the built CLI's one-shot commands run as a subprocess against a real server
+// Issue 5: the built CLI's one-shot commands run as a subprocess against a real server
 // (in memory, size 10) behind a real proxy: human output, --json output, exit statuses, error
 // replies (status 1) and local usage errors (status 2, nothing sent).
 import { ProxyAdmin } from '@semicache/client';

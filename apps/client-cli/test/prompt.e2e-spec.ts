@@ -1,4 +1,4 @@
-// SPEC §6, issue 5: the built CLI's prompt (started with no command) driven through a pipe, one
+// Issue 5: the built CLI's prompt (started with no command) driven through a pipe, one
 // command a line, against a real server behind a real proxy.
 import { tableValues } from '../../../test/support/admin';
 import { closeAllConnections, connectTo } from '../../../test/support/line-client';

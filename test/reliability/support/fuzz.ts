@@ -1,7 +1,7 @@
 /**
  * What the reliability suite fuzzes with: valid requests, mutations of them (byte flips,
  * insertions, deletions, truncations, duplicated separators, hostile tokens), raw bytes, the
- * framing model of SPEC §2.4, and the oracle that says whether a reply is a right answer to a
+ * framing model of docs/protocol.md, and the oracle that says whether a reply is a right answer to a
  * frame. Shared by the codec fuzzing (in process) and the live fuzzing (over TCP).
  */
 import fc from 'fast-check';
@@ -235,7 +235,7 @@ export const liveInput: fc.Arbitrary<Buffer> = fc.oneof(
   { weight: 2, arbitrary: validRequestBytes },
 );
 
-// --- the framing model (SPEC §2.4) -------------------------------------------------------------
+// --- the framing model (docs/protocol.md, Framing) --------------------------------------------
 
 /** One frame as the server must see it: a message's text (latin1), or a too-long message. */
 export type ModelFrame = { readonly text: string } | { readonly tooLong: true };
