@@ -39,7 +39,7 @@ function requireTool(name: string): void {
     throw new Error(
       `"${name}" is not installed or does not run (${found.error?.message ?? `exit ${found.status}`}). ` +
         'This test needs a real Prometheus: apt-get install -y --no-install-recommends prometheus ' +
-        '(.ci/run installs it), then stop the system one it starts (systemctl stop prometheus).',
+        '(.ci/run installs it). It runs its own on a free port, beside any other.',
     );
   }
 }
