@@ -26,6 +26,7 @@ import {
   HOSTILE_TOKENS,
   type ModelFrame,
   binaryBytes,
+  cut,
   framesOf,
   judgeReply,
   mutated,
@@ -101,17 +102,6 @@ function checkBoth(bytes: Buffer): void {
 
 function seen(frame: Frame): ModelFrame {
   return frame.kind === 'message' ? { text: frame.text } : { tooLong: true };
-}
-
-function cut(buffer: Buffer, positions: readonly number[]): Buffer[] {
-  const points = [...new Set(positions.map((p) => p % (buffer.length + 1)))].sort((a, b) => a - b);
-  const chunks: Buffer[] = [];
-  let start = 0;
-  for (const point of [...points, buffer.length]) {
-    chunks.push(buffer.subarray(start, point));
-    start = point;
-  }
-  return chunks;
 }
 
 const streamPiece: fc.Arbitrary<Buffer> = fc.oneof(

@@ -14,6 +14,7 @@ import {
   type Reply,
   type Request,
 } from './index';
+import { cut } from '../../../test/reliability/support/fuzz';
 
 const RUNS = 5000;
 
@@ -264,17 +265,6 @@ const streamPiece: fc.Arbitrary<Buffer> = fc.oneof(
   fc.nat({ max: 40 }).map((length) => Buffer.alloc(length, ' ')),
 );
 const stream = fc.array(streamPiece, { maxLength: 25 }).map((pieces) => Buffer.concat(pieces));
-
-function cut(buffer: Buffer, positions: readonly number[]): Buffer[] {
-  const points = [...new Set(positions.map((p) => p % (buffer.length + 1)))].sort((a, b) => a - b);
-  const chunks: Buffer[] = [];
-  let start = 0;
-  for (const point of [...points, buffer.length]) {
-    chunks.push(buffer.subarray(start, point));
-    start = point;
-  }
-  return chunks;
-}
 
 // --- properties --------------------------------------------------------------------------------
 

@@ -237,6 +237,18 @@ export const liveInput: fc.Arbitrary<Buffer> = fc.oneof(
 
 // --- the framing model (docs/protocol.md, Framing) --------------------------------------------
 
+/** `buffer` cut at `positions` (each taken modulo its length + 1), as a stream may arrive. */
+export function cut(buffer: Buffer, positions: readonly number[]): Buffer[] {
+  const points = [...new Set(positions.map((p) => p % (buffer.length + 1)))].sort((a, b) => a - b);
+  const chunks: Buffer[] = [];
+  let start = 0;
+  for (const point of [...points, buffer.length]) {
+    chunks.push(buffer.subarray(start, point));
+    start = point;
+  }
+  return chunks;
+}
+
 /** One frame as the server must see it: a message's text (latin1), or a too-long message. */
 export type ModelFrame = { readonly text: string } | { readonly tooLong: true };
 
