@@ -1,12 +1,15 @@
 import { type DynamicModule, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { SemicolonServer } from '@semicache/transport';
+import { SemicolonServer, hostPort } from '@semicache/transport';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { type AppLogger, type LoggingConfig, installLogger } from './logging';
 import type { ListenerConfig } from './options';
 import { TransportMetrics } from './transport-metrics';
+
+// Where the apps have always found it; it lives in the transport, which names peers with it too.
+export { hostPort };
 
 export interface LaunchSpec {
   readonly name: 'server' | 'proxy';
@@ -55,11 +58,6 @@ export async function launch(spec: LaunchSpec, logger: AppLogger): Promise<Launc
   logger.started = true;
   const adminPort = (app.getHttpServer().address() as AddressInfo).port;
   return { app, transport, protocolPort: transport.address().port, adminPort };
-}
-
-/** Formats an address for a URL or a HOST:PORT word (IPv6 in brackets). */
-export function hostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 /**

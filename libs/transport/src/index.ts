@@ -5,4 +5,5 @@ export * from './semicolon-client';
 export * from './protocol-error.filter';
 export * from './transport-observer';
 export * from './throttle';
+export * from './host-port';
 export * from './upstream-log';

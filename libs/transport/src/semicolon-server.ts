@@ -15,6 +15,7 @@ import {
 import { type AddressInfo, createServer, type Server as NetServer, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { isObservable, lastValueFrom } from 'rxjs';
+import { hostPort } from './host-port';
 import { ProtocolSocket, type ProtocolSocketOptions } from './protocol-socket';
 import { SemicolonContext } from './semicolon-context';
 import { Throttle } from './throttle';
@@ -51,8 +52,7 @@ interface Client {
 }
 
 function peerOf(socket: Socket): string {
-  const host = socket.remoteAddress ?? 'unknown';
-  return `${host.includes(':') ? `[${host}]` : host}:${socket.remotePort ?? 0}`;
+  return hostPort(socket.remoteAddress ?? 'unknown', socket.remotePort ?? 0);
 }
 
 /**
