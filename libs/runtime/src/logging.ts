@@ -181,23 +181,30 @@ function isStack(value: unknown): boolean {
   return typeof value === 'string' && /\n\s+at /.test(value);
 }
 
+/** The lines' shape: level by name, ISO time, the app's name and pid on every line. */
+export function appPino(
+  app: 'server' | 'proxy',
+  level: LoggingConfig['logLevel'],
+  stream: pino.DestinationStream,
+): pino.Logger {
+  return pino(
+    {
+      level,
+      base: { app, pid: process.pid },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    stream,
+  );
+}
+
 /**
  * Makes the app's logger Nest's logger for the whole process: every `new Logger(Context)` logs
  * through it from now on, and `Logger.isLevelEnabled(level)` answers for `--log-level`.
  */
 export function installLogger(app: 'server' | 'proxy', config: LoggingConfig): AppLogger {
   const format = config.logFormat ?? (process.stderr.isTTY ? 'pretty' : 'json');
-  const logger = new AppLogger(
-    pino(
-      {
-        level: config.logLevel,
-        base: { app, pid: process.pid },
-        timestamp: pino.stdTimeFunctions.isoTime,
-        formatters: { level: (label) => ({ level: label }) },
-      },
-      destination(format),
-    ),
-  );
+  const logger = new AppLogger(appPino(app, config.logLevel, destination(format)));
   Logger.overrideLogger(logger);
   Logger.overrideLogger(NEST_LEVELS[config.logLevel]);
   return logger;
