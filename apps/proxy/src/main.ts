@@ -13,6 +13,7 @@ runMain({
   name: 'proxy',
   module: AppModule.forRoot(config),
   listener: config,
+  logging: config,
   // With several upstreams: the one requests go to now.
   readyDetails: (app) => {
     const { host, port } = app.get(FailoverClient).endpoint;

@@ -5,5 +5,6 @@ export * from './metrics.module';
 export * from './transport-metrics';
 export * from './hot-path-metrics';
 export * from './launch';
+export * from './logging';
 export * from './redis-url';
 export * from './invalidation-message';

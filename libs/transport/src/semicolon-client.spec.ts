@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { Request } from '@semicache/protocol';
 import { type Script, ScriptedPeer } from '../../../test/support/scripted-peer';
 import { SemicolonClient, UpstreamError } from './semicolon-client';
@@ -21,6 +22,9 @@ async function connectTo(script: Script): Promise<SemicolonClient> {
   expect(client.isUp).toBe(true);
   return client;
 }
+
+// The client logs its connections through Nest's Logger (upstream-log.spec.ts reads those lines).
+beforeAll(() => Logger.overrideLogger(false));
 
 afterEach(async () => {
   client?.close();

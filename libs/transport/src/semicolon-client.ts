@@ -1,5 +1,5 @@
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
-import { ProtocolConnection } from '@semicache/client';
+import { ConnectionClosedError, ProtocolConnection } from '@semicache/client';
 import {
   ProtocolError,
   type ReplyFor,
@@ -11,6 +11,7 @@ import {
 } from '@semicache/protocol';
 import { performance } from 'node:perf_hooks';
 import { secondsSince } from './transport-observer';
+import { UpstreamLog, failureReason } from './upstream-log';
 
 export const UPSTREAM_OUTCOMES = ['ok', 'error', 'timeout', 'unavailable'] as const;
 export type UpstreamOutcome = (typeof UPSTREAM_OUTCOMES)[number];
@@ -63,7 +64,10 @@ const NO_UPSTREAM_OBSERVER: UpstreamObserver = {
  */
 export class SemicolonClient extends ClientProxy<Record<never, never>, UpstreamStatus> {
   private readonly observer: UpstreamObserver;
+  private readonly stateLog: UpstreamLog;
   private connection: ProtocolConnection | undefined;
+  /** Why the current connection is closing, once known (its error, or our own reason). */
+  private closeReason: string | undefined;
   private connecting: Promise<void> | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private attempts = 0;
@@ -72,6 +76,7 @@ export class SemicolonClient extends ClientProxy<Record<never, never>, UpstreamS
   constructor(readonly options: SemicolonClientOptions) {
     super();
     this.observer = options.observer ?? NO_UPSTREAM_OBSERVER;
+    this.stateLog = new UpstreamLog(this.target);
     this._status$.next('disconnected');
   }
 
@@ -138,7 +143,7 @@ export class SemicolonClient extends ClientProxy<Record<never, never>, UpstreamS
         this.observer.requestCompleted(request.op, 'timeout', secondsSince(started));
         // Nothing at all heard for a whole timeout: the connection is dead, not slow.
         if (Date.now() - connection.lastReplyTime >= this.options.requestTimeoutMs)
-          connection.close();
+          this.drop(connection, 'timeout');
         throw new UpstreamError(
           'UPSTREAM_TIMEOUT',
           `upstream ${this.target} did not answer within ${this.options.requestTimeoutMs} ms`,
@@ -175,7 +180,7 @@ export class SemicolonClient extends ClientProxy<Record<never, never>, UpstreamS
   private invalidReply(connection: ProtocolConnection, op: string, why: string): never {
     // Replies are matched by position: after a bad one, later ones cannot be trusted.
     this.observer.requestCompleted(op, 'unavailable', 0);
-    connection.close();
+    this.drop(connection, 'invalid reply');
     throw new UpstreamError(
       'UPSTREAM_UNAVAILABLE',
       `upstream ${this.target} sent an invalid reply: ${why}`,
@@ -193,12 +198,20 @@ export class SemicolonClient extends ClientProxy<Record<never, never>, UpstreamS
       );
       if (this.stopped) return connection.close();
       this.connection = connection;
+      this.closeReason = undefined;
       this.attempts = 0;
       this._status$.next('connected');
       this.observer.stateChanged(true);
+      this.stateLog.connected();
+      connection.socket.once('error', (error) =>
+        this.noteCloseReason(connection, failureReason(error)),
+      );
       void connection.whenClosed().then(() => this.lost(connection));
-    } catch {
-      this.scheduleReconnect();
+    } catch (error) {
+      // The only error of its own that opening throws is the connect timeout.
+      const reason = error instanceof ConnectionClosedError ? 'timeout' : failureReason(error);
+      const retryInMs = this.scheduleReconnect();
+      if (retryInMs !== undefined) this.stateLog.attemptFailed(reason, retryInMs);
     } finally {
       this.connecting = undefined;
     }
@@ -210,11 +223,23 @@ export class SemicolonClient extends ClientProxy<Record<never, never>, UpstreamS
     this.connection = undefined;
     this._status$.next('disconnected');
     this.observer.stateChanged(false);
+    if (!this.stopped) this.stateLog.lost(this.closeReason ?? 'closed by the peer');
     this.scheduleReconnect();
   }
 
-  private scheduleReconnect(): void {
-    if (this.stopped) return;
+  /** Closes `connection` for `reason`, which the line telling it was lost then gives. */
+  private drop(connection: ProtocolConnection, reason: string): void {
+    this.noteCloseReason(connection, reason);
+    connection.close();
+  }
+
+  private noteCloseReason(connection: ProtocolConnection, reason: string): void {
+    if (connection === this.connection) this.closeReason ??= reason;
+  }
+
+  /** Returns the pause before the next attempt, or undefined once closed. */
+  private scheduleReconnect(): number | undefined {
+    if (this.stopped) return undefined;
     const { reconnectMinMs, reconnectMaxMs } = this.options;
     const backoff = Math.min(reconnectMaxMs, reconnectMinMs * 2 ** this.attempts);
     this.attempts++;
@@ -223,6 +248,7 @@ export class SemicolonClient extends ClientProxy<Record<never, never>, UpstreamS
       this.reconnectTimer = undefined;
       this.connecting = this.attempt();
     }, delay);
+    return delay;
   }
 }
 
@@ -232,7 +258,7 @@ export function publishAsRequest(
   packet: ReadPacket,
   callback: (packet: WritePacket) => void,
 ): () => void {
-  const request = { ...(packet.data as object), op: packet.pattern } as Request;
+  const request = { ...(packet.data as object), op: packet.pattern as Request['op'] } as Request;
   send(request).then(
     (response) => callback({ response, isDisposed: true }),
     (err: unknown) => callback({ err, isDisposed: true }),

@@ -39,7 +39,16 @@ export class InvalidationSubscriber extends ServerRedis {
 
   override start(callback?: () => void): void {
     const subscriber = this.subClient as Redis;
-    subscriber.on('message', this.getMessageHandler(this.pubClient).bind(this));
+    // Nest's own handler (parse, deserialize, the @EventPattern handler), as ServerRedis binds it.
+    const handle = this.getMessageHandler(this.pubClient).bind(this) as (
+      channel: string,
+      message: string,
+    ) => Promise<unknown>;
+    subscriber.on('message', (channel: string, message: string) => {
+      handle(channel, message).catch((error: unknown) => {
+        this.logger.error({ msg: 'invalidation failed', err: error });
+      });
+    });
     subscriber.on('ready', () => {
       const connection = this.connection;
       subscriber.subscribe(INVALIDATION_CHANNEL).then(
@@ -65,10 +74,17 @@ export class InvalidationSubscriber extends ServerRedis {
     client.on('ready', () => (this.lastError = undefined));
   }
 
-  override async close(): Promise<void> {
+  /** No line per attempt (every 100 ms while Redis is down): `lost` and `subscribed` tell. */
+  override registerReconnectListener(): void {}
+
+  /** Nest's "Connected to Redis" line: `subscribed` tells, once the subscription is confirmed. */
+  override registerReadyListener(): void {}
+
+  override close(): Promise<void> {
     this.isManuallyClosed = true;
     (this.subClient as Redis | undefined)?.disconnect();
     // Never connected: its only use in Nest's transport is answering requests, which this has none of.
     (this.pubClient as Redis | undefined)?.disconnect();
+    return Promise.resolve();
   }
 }

@@ -9,15 +9,16 @@ import type { SubscriptionListener } from './invalidation-subscriber';
 @Injectable()
 export class InvalidationService implements SubscriptionListener {
   private readonly logger = new Logger('Invalidations');
-  private readonly source: string;
-  private wasSubscribed = false;
+  private readonly redis: string;
+  /** When the subscription was lost (performance.now()), to log how long it was down. */
+  private lostAt: number | undefined;
 
   constructor(
     private readonly coherence: CacheCoherence,
     private readonly metrics: InvalidationMetrics,
     @Inject(PROXY_CONFIG) config: ProxyConfig,
   ) {
-    this.source = config.invalidation === undefined ? '' : redisName(config.invalidation);
+    this.redis = config.invalidation === undefined ? '' : redisName(config.invalidation);
   }
 
   /** One message from the invalidation channel. */
@@ -27,9 +28,11 @@ export class InvalidationService implements SubscriptionListener {
       // It named something this proxy cannot tell: nothing cached can be trusted.
       const dropped = this.coherence.dropAll();
       this.metrics.cacheReset();
-      this.logger.warn(
-        `an invalidation that cannot be read (${parsed.error.issues[0]?.message ?? 'invalid'}): cache emptied (${dropped.length} entries)`,
-      );
+      this.logger.warn({
+        msg: 'invalidation unreadable',
+        error: parsed.error.issues[0]?.message ?? 'invalid',
+        emptied: dropped.length,
+      });
       return;
     }
     const invalidation = parsed.data;
@@ -42,19 +45,30 @@ export class InvalidationService implements SubscriptionListener {
 
   subscribed(): void {
     const dropped = this.coherence.subscriptionBack();
-    if (this.wasSubscribed) this.metrics.cacheReset();
-    this.logger.warn(
-      `invalidation subscription on ${this.source} is ${this.wasSubscribed ? 'back' : 'live'}: cache in use${dropped.length > 0 ? ` (emptied first: ${dropped.length} entries)` : ''}`,
-    );
-    this.wasSubscribed = true;
+    const downMs =
+      this.lostAt === undefined ? undefined : Math.round(performance.now() - this.lostAt);
+    if (this.lostAt !== undefined) this.metrics.cacheReset();
+    this.lostAt = undefined;
+    // The cache is in use from now on.
+    this.logger.log({
+      msg: 'invalidations subscribed',
+      redis: this.redis,
+      downMs,
+      emptied: dropped.length,
+    });
   }
 
   lost(why: string): void {
     if (!this.coherence.subscribed) return;
     const dropped = this.coherence.subscriptionLost();
     this.metrics.cacheReset();
-    this.logger.warn(
-      `invalidation subscription on ${this.source} lost (${why}): cache emptied (${dropped.length} entries); every read goes to the server until it is back`,
-    );
+    this.lostAt = performance.now();
+    // Every read goes to the server until the subscription is back.
+    this.logger.warn({
+      msg: 'invalidations lost',
+      redis: this.redis,
+      reason: why,
+      emptied: dropped.length,
+    });
   }
 }

@@ -2,6 +2,8 @@ import {
   flagSchema,
   listenerOptions,
   listenerSchema,
+  loggingOptions,
+  loggingSchema,
   parseConfig,
   positiveInt,
   redisUrlSchema,
@@ -12,6 +14,7 @@ export const STORES = ['file', 'memory', 'redis'] as const;
 export type StoreKind = (typeof STORES)[number];
 
 export const serverConfigSchema = listenerSchema
+  .merge(loggingSchema)
   .extend({
     size: z.coerce.number().int().min(1).max(1_000_000),
     store: z.enum(STORES),
@@ -67,6 +70,7 @@ export function loadServerConfig(argv: readonly string[] = process.argv): Server
       // connection, which an idle timeout would cut whenever traffic stops; TCP keepalive
       // finds peers that are gone.
       ...listenerOptions(PREFIX, { port: 6002, adminPort: 9002, idleTimeoutMs: 0 }),
+      ...loggingOptions(PREFIX),
       {
         flags: '--size <n>',
         description: 'entries in the table',

@@ -20,7 +20,8 @@ export class RedisConnection {
   readonly client: Redis;
   readonly name: string;
   private ready = false;
-  private wasUp = false;
+  /** When the connection was lost (performance.now()), to log how long Redis was away. */
+  private lostAt: number | undefined;
   private problem: string | undefined;
   private lastError: string | undefined;
   private starting: { resolve: () => void; reject: (error: Error) => void } | undefined;
@@ -28,12 +29,12 @@ export class RedisConnection {
 
   constructor(
     target: RedisTarget,
-    role: string,
+    private readonly role: string,
     timeoutMs: number,
     private readonly check: () => Promise<void> = () => Promise.resolve(),
   ) {
     this.name = redisName(target);
-    this.logger = new Logger(`Redis ${role}`);
+    this.logger = new Logger('Redis');
     this.client = new Redis({
       host: target.host,
       port: target.port,
@@ -102,7 +103,6 @@ export class RedisConnection {
   /** Waits for the replies to commands already sent, then disconnects. */
   async close(): Promise<void> {
     this.ready = false;
-    this.wasUp = false;
     try {
       await this.client.quit();
     } catch {
@@ -117,8 +117,10 @@ export class RedisConnection {
         if (this.client.status !== 'ready') return;
         this.ready = true;
         this.problem = undefined;
-        if (this.wasUp) this.logger.warn(`Redis at ${this.name} is reachable again`);
-        this.wasUp = true;
+        const downMs =
+          this.lostAt === undefined ? undefined : Math.round(performance.now() - this.lostAt);
+        this.logger.log({ msg: 'redis connected', redis: this.name, role: this.role, downMs });
+        this.lostAt = undefined;
         this.starting?.resolve();
       },
       (error: Error) => {
@@ -126,7 +128,8 @@ export class RedisConnection {
         if (this.starting !== undefined) this.starting.reject(error);
         // A check that could not run (a timeout, say) runs again on a fresh connection.
         else if (!(error instanceof StoreMismatchError)) this.client.disconnect(true);
-        else this.logger.error(`${error.message}; refusing requests`);
+        else
+          this.logger.error({ msg: 'redis table refused', redis: this.name, error: error.message });
       },
     );
   }
@@ -134,9 +137,13 @@ export class RedisConnection {
   private lost(): void {
     if (!this.ready) return;
     this.ready = false;
-    this.logger.warn(
-      `Redis at ${this.name} is unreachable (${this.lastError ?? 'the connection closed'}); ` +
-        'requests that need it fail with STORE_UNAVAILABLE until it is back',
-    );
+    this.lostAt = performance.now();
+    // Requests that need Redis fail with STORE_UNAVAILABLE until it is back.
+    this.logger.warn({
+      msg: 'redis lost',
+      redis: this.name,
+      role: this.role,
+      reason: this.lastError ?? 'closed',
+    });
   }
 }

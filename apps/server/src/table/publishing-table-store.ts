@@ -122,9 +122,12 @@ export class PublishingTableStore implements TableStore {
           // A fresh connection publishes the reset before it counts as up (see the constructor).
           if (!this.owesReset) this.connection.client.disconnect(true);
           this.owesReset = true;
-          this.logger.error(
-            `a write was applied but its invalidation could not be published (${(error as Error).message}); proxies will be told to drop everything when Redis is back`,
-          );
+          // Proxies are told to drop everything once Redis is back (publishOwedReset).
+          this.logger.error({
+            msg: 'invalidation not published',
+            redis: this.connection.name,
+            error: (error as Error).message,
+          });
           throw new ProtocolError(
             'STORE_UNAVAILABLE',
             `the write was applied, but its invalidation could not be published: ${(error as Error).message}`,
@@ -142,5 +145,6 @@ export class PublishingTableStore implements TableStore {
       `${invalidationHead({ op: 'CLR' })}${epochMicros()}}}`,
     );
     this.owesReset = false;
+    this.logger.warn({ msg: 'invalidation reset published', redis: this.connection.name });
   }
 }

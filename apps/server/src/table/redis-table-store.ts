@@ -70,7 +70,7 @@ export class RedisTableStore implements TableStore {
   private readonly sizeKey: string;
   private readonly channel: string;
   private checkedOnce = false;
-  private readonly logger = new Logger('RedisTableStore');
+  private readonly logger = new Logger('TableStore');
 
   private constructor(private readonly options: RedisStoreOptions) {
     this.tableKey = `${options.prefix}:table`;
@@ -89,6 +89,12 @@ export class RedisTableStore implements TableStore {
   static async open(options: RedisStoreOptions): Promise<RedisTableStore> {
     const store = new RedisTableStore(options);
     await store.connection.open();
+    store.logger.log({
+      msg: 'table opened',
+      redis: store.connection.name,
+      prefix: options.prefix,
+      entries: options.size,
+    });
     return store;
   }
 
@@ -186,9 +192,12 @@ export class RedisTableStore implements TableStore {
     if (recorded === null) {
       // A table recorded before and gone now: Redis lost its data (no persistence, or flushed).
       if (this.checkedOnce) {
-        this.logger.error(
-          `Redis at ${this.connection.name} had no table under ${this.options.prefix}: its data was lost (check its persistence settings); serving an empty table`,
-        );
+        this.logger.error({
+          msg: 'redis table lost',
+          redis: this.connection.name,
+          prefix: this.options.prefix,
+          entries: this.size,
+        });
       }
     } else if (recorded !== String(this.size)) {
       throw new StoreMismatchError(

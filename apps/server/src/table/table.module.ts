@@ -19,11 +19,11 @@ async function openStore(config: ServerConfig): Promise<TableStore> {
       invalidations: config.invalidation !== undefined,
     });
   }
-  const logger = new Logger('TableStore');
-  const store =
-    config.store === 'memory'
-      ? new MemoryTableStore(config.size)
-      : await FileTableStore.open(config.dataDir, config.size, (message) => logger.warn(message));
+  let store: TableStore;
+  if (config.store === 'memory') {
+    new Logger('TableStore').log({ msg: 'table opened', inMemory: true, entries: config.size });
+    store = new MemoryTableStore(config.size);
+  } else store = await FileTableStore.open(config.dataDir, config.size);
   if (config.invalidation === undefined) return store;
   try {
     return await PublishingTableStore.open(store, config.invalidation, config.redisTimeoutMs);
