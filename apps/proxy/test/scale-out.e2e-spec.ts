@@ -3,6 +3,7 @@
 // redis-server, servers and proxies on free ports.
 import { ProxyAdmin } from '@semicache/client';
 import { closeAllConnections, connectTo } from '../../../test/support/line-client';
+import { linesWith } from '../../../test/support/logs';
 import { sampleValue, scrape } from '../../../test/support/metrics';
 import { type RunningApp, startApp, stopAll, waitFor } from '../../../test/support/processes';
 import { RedisServer } from '../../../test/support/redis';
@@ -107,6 +108,13 @@ describe('--invalidation: two proxies in front of one server', () => {
     expect((await health(second)).status).toBe(200);
     expect(await b.send('OP=GET;IND=3;')).toBe('OP=GET;IND=3;DATA=2;');
     expect((await stats(second)).invalidation!.resets).toBeGreaterThanOrEqual(2);
+    expect(linesWith(second.stderr(), 'invalidations lost')).toEqual([
+      expect.objectContaining({ level: 'warn', emptied: 1 }),
+    ]);
+    expect(linesWith(second.stderr(), 'invalidations subscribed').at(-1)).toMatchObject({
+      level: 'info',
+      downMs: expect.any(Number),
+    });
   });
 });
 

@@ -7,6 +7,7 @@ import { INVALIDATION_CHANNEL } from '@semicache/runtime';
 import Redis from 'ioredis';
 import { tableValues } from '../../../test/support/admin';
 import { closeAllConnections, connectTo } from '../../../test/support/line-client';
+import { linesWith } from '../../../test/support/logs';
 import { type RunningApp, startApp, stopAll, waitFor } from '../../../test/support/processes';
 import { RedisServer } from '../../../test/support/redis';
 import { runToExit } from '../../../test/support/run-to-exit';
@@ -51,6 +52,12 @@ afterAll(async () => {
   await stopAll();
   removeTempDirs();
 });
+
+/** Why a start failed, as its one `failed to start` line says. */
+function failedStart(stderr: string): string {
+  const [line] = linesWith(stderr, 'failed to start');
+  return String(line?.error);
+}
 
 function serverHealth(server: RunningApp) {
   return new ServerAdmin(server.admin).health();
@@ -123,6 +130,17 @@ describe('durability', () => {
 
     expect(unexpected).toEqual([]);
     expect(failed.flat().length).toBeGreaterThan(0);
+    // Logged once each way, at the change of state.
+    const redisName = `127.0.0.1:${redis.port}/0`;
+    expect(linesWith(server.stderr(), 'redis lost')).toEqual([
+      expect.objectContaining({ level: 'warn', redis: redisName, role: 'store' }),
+    ]);
+    // At start, then back after a while without it.
+    const connected = linesWith(server.stderr(), 'redis connected');
+    expect(connected.map((line) => [line.level, line.redis, typeof line.downMs])).toEqual([
+      ['info', redisName, 'undefined'],
+      ['info', redisName, 'number'],
+    ]);
     const table = (await tableValues(server)).map(BigInt);
     table.forEach((value, index) => {
       // The last acknowledged write, or one sent after it whose outcome the writer never learned.
@@ -146,7 +164,7 @@ describe('the table size recorded in Redis', () => {
       ...redisStore(prefix, 20),
     ]);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain(
+    expect(failedStart(refused.stderr)).toContain(
       `holds a table of 10 entries under prefix "${prefix}" but --size is 20; start with --size 10 or use another --redis-prefix`,
     );
   });
@@ -161,8 +179,8 @@ describe('the table size recorded in Redis', () => {
       ...redisStore(freshPrefix()),
     ]);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(
-      new RegExp(`failed to start: cannot reach Redis at 127\\.0\\.0\\.1:${redis.port}/0`),
+    expect(failedStart(refused.stderr)).toMatch(
+      new RegExp(`^cannot reach Redis at 127\\.0\\.0\\.1:${redis.port}/0`),
     );
   });
 });
