@@ -1,4 +1,5 @@
 import type { Request } from '@semicache/protocol';
+import { type AddressInfo, createServer } from 'node:net';
 import { type Script, ScriptedPeer } from '../../../test/support/scripted-peer';
 import { SemicolonClient, UpstreamError } from './semicolon-client';
 
@@ -128,5 +129,46 @@ describe('SemicolonClient: a connection that has already failed', () => {
       .catch(() => upstream.request({ op: 'PUT', indices: [1], values: [5n] }));
     await expect(next).rejects.toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', wasSent: false });
     expect(peer!.received).toStrictEqual(['OP=GET;IND=1;']);
+  });
+});
+
+describe('SemicolonClient with --upstream-framing bare', () => {
+  it('an invalid reply fails its request, and the connection is kept for the next', async () => {
+    // A bare peer: one message per read, replies without a terminator; IND=1 gets a wrong one.
+    const server = createServer((socket) => {
+      socket.on('data', (chunk: Buffer) => {
+        const message = chunk.toString('latin1');
+        socket.write(message === 'OP=GET;IND=1;' ? 'OP=GET;IND=9;DATA=9;' : `${message}DATA=4;`);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const accepted = new Promise<void>((resolve) => server.once('connection', () => resolve()));
+    client = new SemicolonClient({
+      host: '127.0.0.1',
+      port: (server.address() as AddressInfo).port,
+      requestTimeoutMs: 5000,
+      connectTimeoutMs: 1000,
+      maxReplyLength: 1024,
+      reconnectMinMs: 60_000,
+      reconnectMaxMs: 60_000,
+      framing: 'bare',
+    });
+    try {
+      await client.connect();
+      await accepted;
+      await expect(client.request({ op: 'GET', indices: [1] })).rejects.toMatchObject({
+        code: 'UPSTREAM_UNAVAILABLE',
+        message: expect.stringContaining('sent an invalid reply'),
+      });
+      await expect(client.request({ op: 'GET', indices: [2] })).resolves.toStrictEqual({
+        op: 'GET',
+        indices: [2],
+        values: [4n],
+      });
+      expect(client.isUp).toBe(true);
+    } finally {
+      client.close();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
