@@ -204,7 +204,6 @@ export class SemicolonClient extends ClientProxy<Record<never, never>, UpstreamS
       );
       if (this.stopped) return connection.close();
       this.connection = connection;
-      this.attempts = 0;
       this._status$.next('connected');
       this.observer.stateChanged(true);
       void connection.whenClosed().then(() => this.lost(connection));
@@ -219,6 +218,9 @@ export class SemicolonClient extends ClientProxy<Record<never, never>, UpstreamS
     // Late events from a connection already replaced are ignored.
     if (connection !== this.connection) return;
     this.connection = undefined;
+    // A connection that closed before answering anything was a failed attempt: the backoff
+    // goes on growing (a peer that accepts and closes at once is not retried at full speed).
+    if (connection.hasAnswered) this.attempts = 0;
     this._status$.next('disconnected');
     this.observer.stateChanged(false);
     this.scheduleReconnect();
