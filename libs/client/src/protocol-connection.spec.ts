@@ -173,6 +173,21 @@ function arrivedAt(connection: ProtocolConnection, write: () => void): Promise<v
   return arrived;
 }
 
+/**
+ * Exchanges on one connection: each sends `message` and, once the peer has it, the peer writes
+ * `reply`; resolves with the reply the connection took.
+ */
+function exchanges(connection: ProtocolConnection, socket: Socket) {
+  const peer = recorder(socket);
+  return async (message: string, reply: string): Promise<string> => {
+    const expected = peer.text + message;
+    const answer = connection.send(message);
+    await peer.until((text) => text === expected);
+    socket.write(reply);
+    return answer;
+  };
+}
+
 const GET_12 = 'OP=GET;IND=1,2;';
 const GET_12_REPLY = { op: 'GET', indices: [1, 2], values: [5n, 6n] };
 
@@ -202,33 +217,25 @@ describe('ProtocolConnection, bare framing', () => {
         expect(parseReply(await first)).toStrictEqual(GET_12_REPLY);
         await peer.until((text) => text === GET_12 + 'OP=CLR;');
         socket.write('OP=CLR;');
-        expect(await second).toBe('OP=CLR;');
-        expect(connection.closed).toBe(false);
+        expect({ second: await second, closed: connection.closed }).toEqual({
+          second: 'OP=CLR;',
+          closed: false,
+        });
       }
     },
   );
 
   it('drops bytes that come while no reply is awaited, and stays open', async () => {
     const { connection, socket } = await connected({ framing: 'bare' });
-    const peer = recorder(socket);
-    const first = connection.send('OP=CLR;');
-    await peer.until((text) => text === 'OP=CLR;');
-    socket.write('OP=CLR;');
-    expect(await first).toBe('OP=CLR;');
+    const exchange = exchanges(connection, socket);
+    expect(await exchange('OP=CLR;', 'OP=CLR;')).toBe('OP=CLR;');
     await arrivedAt(connection, () => socket.write('CODE=200;\r\n'));
-    const second = connection.send('OP=GET;IND=4;');
-    await peer.until((text) => text.endsWith('OP=GET;IND=4;'));
-    socket.write('OP=GET;IND=4;DATA=9;');
-    expect(await second).toBe('OP=GET;IND=4;DATA=9;');
+    expect(await exchange('OP=GET;IND=4;', 'OP=GET;IND=4;DATA=9;')).toBe('OP=GET;IND=4;DATA=9;');
   });
 
   it('gives what came to the request after the pause, whole or not, for the caller to judge', async () => {
     const { connection, socket } = await connected({ framing: 'bare', replyPauseMs: 20 });
-    const peer = recorder(socket);
-    const reply = connection.send('OP=GET;IND=1;');
-    await peer.until((text) => text.length > 0);
-    socket.write('OK thanks\r\n');
-    expect(await reply).toBe('OK thanks');
+    expect(await exchanges(connection, socket)('OP=GET;IND=1;', 'OK thanks\r\n')).toBe('OK thanks');
   });
 
   it('after a timeout keeps the connection, writes the next request and drops the late reply', async () => {
@@ -247,14 +254,10 @@ describe('ProtocolConnection, bare framing', () => {
 
   it('a late reply that came before the next request was written is not taken for it', async () => {
     const { connection, socket } = await connected({ framing: 'bare' });
-    const peer = recorder(socket);
+    const exchange = exchanges(connection, socket);
     await expect(connection.send('OP=GET;IND=1;', 50)).rejects.toBeInstanceOf(ReplyTimeoutError);
     await arrivedAt(connection, () => socket.write('OP=GET;IND=1;DATA=10;'));
-    expect(peer.text).toBe('OP=GET;IND=1;');
-    const next = connection.send('OP=GET;IND=1;');
-    await peer.until((text) => text === 'OP=GET;IND=1;OP=GET;IND=1;');
-    socket.write('OP=GET;IND=1;DATA=11;');
-    expect(await next).toBe('OP=GET;IND=1;DATA=11;');
+    expect(await exchange('OP=GET;IND=1;', 'OP=GET;IND=1;DATA=11;')).toBe('OP=GET;IND=1;DATA=11;');
   });
 
   it('a request that times out while waiting its turn was not sent', async () => {
