@@ -48,14 +48,18 @@ export class ReplyTimeoutError extends Error {
   }
 }
 
-/** One request and the promise of its reply. */
-interface Exchange {
-  readonly message: string;
+/** The promise of one reply. */
+interface Waiter {
   resolve(reply: string): void;
   reject(error: Error): void;
   timer: NodeJS.Timeout | undefined;
-  sent: boolean;
-  /** One request at a time: how many reply bytes had come when it was written. */
+}
+
+/** One request at a time: a request, the promise of its reply, and what its reply is read against. */
+interface Exchange {
+  readonly waiter: Waiter;
+  readonly message: string;
+  /** How many reply bytes had come when it was written. */
   writtenAt: number;
   /** The message read as a request, once a reply is weighed against it (null: not a request). */
   request?: Request | null;
@@ -85,7 +89,7 @@ export class ProtocolConnection {
 
   // Line framing: every request written, answered in order.
   private readonly decoder: FrameDecoder;
-  private readonly waiters: Exchange[] = [];
+  private readonly waiters: Waiter[] = [];
   private head = 0;
   private readonly frames: Frame[] = [];
 
@@ -175,23 +179,17 @@ export class ProtocolConnection {
     // Nothing was awaited until now, so the silence so far says nothing about the peer.
     if (this.inFlight === 0) this.lastReplyAt = Date.now();
     const line = this.framingNow === 'line';
-    const replies = messages.map(
-      (message): Promise<string> =>
-        new Promise((resolve, reject) => {
-          const exchange: Exchange = {
-            message,
-            resolve,
-            reject,
-            timer: undefined,
-            sent: line,
-            writtenAt: 0,
-          };
-          if (timeoutMs !== undefined) {
-            exchange.timer = setTimeout(() => this.timedOut(exchange, timeoutMs), timeoutMs);
-          }
-          (line ? this.waiters : this.queue).push(exchange);
-        }),
-    );
+    // The pipelined path without timeouts (the benchmark) allocates nothing per request but its
+    // promise and waiter.
+    const replies =
+      line && timeoutMs === undefined
+        ? messages.map(
+            (): Promise<string> =>
+              new Promise((resolve, reject) =>
+                this.waiters.push({ resolve, reject, timer: undefined }),
+              ),
+          )
+        : messages.map((message) => this.enqueue(message, line, timeoutMs));
     if (line) this.socket.write(messages.join('\n') + '\n');
     else this.writeNext();
     return replies;
@@ -214,6 +212,17 @@ export class ProtocolConnection {
     else this.readUnterminated(chunk);
   }
 
+  private enqueue(message: string, line: boolean, timeoutMs: number | undefined): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject, timer: undefined };
+      if (timeoutMs !== undefined) {
+        waiter.timer = setTimeout(() => this.timedOut(waiter, timeoutMs), timeoutMs);
+      }
+      if (line) this.waiters.push(waiter);
+      else this.queue.push({ waiter, message, writtenAt: 0 });
+    });
+  }
+
   private readLines(chunk: Buffer): void {
     const frames = this.decoder.push(chunk, this.frames);
     for (let i = 0; i < frames.length; i++) {
@@ -230,7 +239,7 @@ export class ProtocolConnection {
       }
       this.noteReply();
       const waiter = this.waiters[this.head++];
-      clearTimeout(waiter.timer);
+      if (waiter.timer !== undefined) clearTimeout(waiter.timer);
       waiter.resolve(frame.text);
     }
     frames.length = 0;
@@ -248,7 +257,6 @@ export class ProtocolConnection {
       this.queue.length = 0;
       this.queueHead = 0;
     }
-    exchange.sent = true;
     exchange.writtenAt = this.replyOffset + this.reply.length;
     this.current = exchange;
     // `auto` ends its requests with CRLF: a peer that echoes what it received then brings the CR
@@ -256,18 +264,22 @@ export class ProtocolConnection {
     this.socket.write(this.framingNow === 'auto' ? exchange.message + '\r\n' : exchange.message);
   }
 
-  private timedOut(exchange: Exchange, timeoutMs: number): void {
-    const waiting = exchange.sent ? -1 : this.queue.indexOf(exchange, this.queueHead);
+  private timedOut(waiter: Waiter, timeoutMs: number): void {
+    const current = this.current;
+    let waiting = -1;
+    for (let i = this.queueHead; i < this.queue.length && waiting === -1; i++) {
+      if (this.queue[i].waiter === waiter) waiting = i;
+    }
     if (waiting !== -1) {
       this.queue.splice(waiting, 1);
-    } else if (exchange === this.current) {
+    } else if (current?.waiter === waiter) {
       // The connection is kept: the reply may still come, and is then recognised as late.
       this.current = undefined;
-      if (this.abandoned.push(exchange) > MAX_ABANDONED) this.abandoned.shift();
+      if (this.abandoned.push(current) > MAX_ABANDONED) this.abandoned.shift();
       this.writeNext();
     }
     // On a pipelined connection a timed-out request keeps its place: its reply is dropped.
-    exchange.reject(new ReplyTimeoutError(timeoutMs, exchange.sent));
+    waiter.reject(new ReplyTimeoutError(timeoutMs, waiting === -1));
   }
 
   /**
@@ -372,8 +384,8 @@ export class ProtocolConnection {
     clearTimeout(this.pauseTimer);
     this.pauseTimer = undefined;
     if (this.framingNow === 'auto') this.decideFraming(raw);
-    clearTimeout(target.timer);
-    target.resolve(text);
+    clearTimeout(target.waiter.timer);
+    target.waiter.resolve(text);
     this.writeNext();
   }
 
@@ -392,10 +404,7 @@ export class ProtocolConnection {
     this.queue.length = 0;
     this.queueHead = 0;
     if (waiting.length === 0) return;
-    for (const exchange of waiting) {
-      exchange.sent = true;
-      this.waiters.push(exchange);
-    }
+    for (const exchange of waiting) this.waiters.push(exchange.waiter);
     this.socket.write(waiting.map((exchange) => exchange.message).join('\n') + '\n');
   }
 
@@ -420,8 +429,8 @@ export class ProtocolConnection {
     clearTimeout(this.pauseTimer);
     const waiting = [
       ...this.waiters.splice(this.head),
-      ...(this.current === undefined ? [] : [this.current]),
-      ...this.queue.splice(this.queueHead),
+      ...(this.current === undefined ? [] : [this.current.waiter]),
+      ...this.queue.splice(this.queueHead).map((exchange) => exchange.waiter),
     ];
     this.waiters.length = 0;
     this.head = 0;
