@@ -5,6 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { logLines } from './support/logs';
 import { commandLine, descendants, isAlive } from './support/proc';
 import { ENTRY, ROOT, fsProbe, startApp, stopAll, waitFor } from './support/processes';
 import { runToExit } from './support/run-to-exit';
@@ -134,7 +135,7 @@ describe('a signal while the app is still starting', () => {
     server.child.kill('SIGTERM');
     expect(await server.exited).toEqual({ code: 0, signal: null });
     await server.closed;
-    expect(server.output()).toContain('SIGTERM: shutting down');
+    expect(server.output()).toContain('"signal":"SIGTERM","msg":"shutting down"');
     expect(server.output()).not.toContain('ready');
   });
 });
@@ -161,17 +162,25 @@ describe('a failed start', () => {
     return path;
   }
 
-  it('prints one line, without a stack trace, and exits 1', async () => {
+  it('logs one line, without a stack trace, and exits 1', async () => {
     const path = notADirectory();
     const result = await runToExit('server', [
       ...['--port', '0', '--admin-port', '0', '--data-dir', path],
     ]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^semicache server failed to start: cannot create .*a-file.*\n$/);
+    expect(logLines(result.stderr)).toEqual([
+      expect.objectContaining({
+        level: 'fatal',
+        app: 'server',
+        msg: 'failed to start',
+        error: expect.stringMatching(/^cannot create .*a-file/),
+      }),
+    ]);
+    expect(result.stderr).not.toContain('stack');
     expect(result.stdout).toBe('');
   });
 
-  it('prints one line when a port is taken, the admin port included', async () => {
+  it('logs one line when a port is taken, the admin port included', async () => {
     const port = await busyPort();
     const results = await Promise.all([
       runToExit('proxy', ['--port', String(port), '--admin-port', '0']),
@@ -179,20 +188,35 @@ describe('a failed start', () => {
     ]);
     for (const result of results) {
       expect(result.code).toBe(1);
-      expect(result.stderr).toMatch(/^semicache proxy failed to start: .*EADDRINUSE.*\n$/);
+      // Besides the failure, only the upstream's state (no server runs at its default address).
+      const lines = logLines(result.stderr).filter((line) => line.context !== 'Upstream');
+      expect(lines).toEqual([
+        expect.objectContaining({
+          level: 'fatal',
+          app: 'proxy',
+          msg: 'failed to start',
+          error: expect.stringContaining('EADDRINUSE'),
+        }),
+      ]);
     }
   });
 
-  it('prints the stack trace too with SEMICACHE_DEBUG=1', async () => {
+  it('adds the stack trace at --log-level debug (here through its variable)', async () => {
     const path = notADirectory();
     const result = await runToExit(
       'server',
       ['--port', '0', '--admin-port', '0', '--data-dir', path],
-      { env: { ...process.env, SEMICACHE_DEBUG: '1' } },
+      { env: { ...process.env, SEMICACHE_SERVER_LOG_LEVEL: 'debug' } },
     );
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('semicache server failed to start: cannot create');
-    expect(result.stderr).toMatch(/\n\s+at .*data-directory\.js:\d+/);
+    const failed = logLines(result.stderr).filter((line) => line.level === 'fatal');
+    expect(failed).toEqual([
+      expect.objectContaining({
+        msg: 'failed to start',
+        error: expect.stringMatching(/^cannot create /),
+        stack: expect.stringMatching(/\n\s+at .*data-directory\.js:\d+/),
+      }),
+    ]);
   });
 });
 

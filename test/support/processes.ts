@@ -24,6 +24,8 @@ export interface RunningApp {
   readonly protocol: Endpoint;
   readonly admin: string;
   readonly readyLine: string;
+  /** Everything the process wrote to stdout so far. */
+  stdout(): string;
   /** Everything the process wrote to stderr so far. */
   stderr(): string;
   /**
@@ -67,7 +69,9 @@ export async function startApp(
   const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+  let stdout = '';
   const lines = createInterface({ input: child.stdout! });
+  lines.on('line', (line) => (stdout += `${line}\n`));
   const readyLine = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -92,6 +96,7 @@ export async function startApp(
     protocol: { host: protocol[1], port: Number(protocol[2]) },
     admin,
     readyLine,
+    stdout: () => stdout,
     stderr: () => stderr,
     stop: (signal: NodeJS.Signals = 'SIGTERM') => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);

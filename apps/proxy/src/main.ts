@@ -9,5 +9,6 @@ runMain({
   name: 'proxy',
   module: AppModule.forRoot(config),
   listener: config,
+  logging: config,
   readyDetails: () => `upstream=${hostPort(config.upstream.host, config.upstream.port)}`,
 });

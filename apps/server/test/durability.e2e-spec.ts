@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { tableValues } from '../../../test/support/admin';
 import { closeAllConnections, connectTo } from '../../../test/support/line-client';
-import { type RunningApp, startApp, stopAll } from '../../../test/support/processes';
+import { linesWith } from '../../../test/support/logs';
+import { type RunningApp, startApp, stopAll, waitFor } from '../../../test/support/processes';
 import { RawClient, closeAllRawClients } from '../../../test/support/raw-client';
 import { type Exited, runToExit } from '../../../test/support/run-to-exit';
 import { makeTempDir, removeTempDirs } from '../../../test/support/temp-dirs';
@@ -105,6 +106,14 @@ describe('every acknowledged write survives kill -9', () => {
     expect(written).toBeGreaterThan(4.5 * 1024 * 1024);
     // The log was folded into the snapshot on the way: it holds much less than was written.
     expect(statSync(join(dataDir, 'table.log')).size).toBeLessThan(4 * 1024 * 1024);
+    const compactions = await waitFor('the compaction in the log', () => {
+      const lines = linesWith(first.stderr(), 'log compacted');
+      return lines.length > 0 ? lines : undefined;
+    });
+    for (const compaction of compactions) {
+      expect(compaction).toMatchObject({ level: 'info', dir: dataDir, ms: expect.any(Number) });
+      expect(compaction.logBytes).toBeGreaterThan(4 * 1024 * 1024);
+    }
     const last = valuesOf(rounds - 1);
     half.forEach((i) => acknowledged.set(i, last[i]));
 

@@ -5,3 +5,4 @@ export * from './metrics.module';
 export * from './transport-metrics';
 export * from './hot-path-metrics';
 export * from './launch';
+export * from './logging';

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { Request } from '@semicache/protocol';
 import { type AddressInfo, createServer } from 'node:net';
 import { type Script, ScriptedPeer } from '../../../test/support/scripted-peer';
@@ -22,6 +23,9 @@ async function connectTo(script: Script): Promise<SemicolonClient> {
   expect(client.isUp).toBe(true);
   return client;
 }
+
+// The client logs its connections through Nest's Logger (upstream-log.spec.ts reads those lines).
+beforeAll(() => Logger.overrideLogger(false));
 
 afterEach(async () => {
   client?.close();

@@ -1,5 +1,10 @@
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
-import { type Framing, ProtocolConnection, ReplyTimeoutError } from '@semicache/client';
+import {
+  ConnectionClosedError,
+  type Framing,
+  ProtocolConnection,
+  ReplyTimeoutError,
+} from '@semicache/client';
 import {
   DEFAULT_BARE_MESSAGE_DELAY_MS,
   ProtocolError,
@@ -11,6 +16,7 @@ import {
 } from '@semicache/protocol';
 import { performance } from 'node:perf_hooks';
 import { secondsSince } from './transport-observer';
+import { UpstreamLog, failureReason } from './upstream-log';
 
 export const UPSTREAM_OUTCOMES = ['ok', 'error', 'timeout', 'unavailable'] as const;
 export type UpstreamOutcome = (typeof UPSTREAM_OUTCOMES)[number];
@@ -67,7 +73,10 @@ const NO_UPSTREAM_OBSERVER: UpstreamObserver = {
  */
 export class SemicolonClient extends ClientProxy<Record<never, never>, UpstreamStatus> {
   private readonly observer: UpstreamObserver;
+  private readonly stateLog: UpstreamLog;
   private connection: ProtocolConnection | undefined;
+  /** Why the current connection is closing, once known (its error, or our own reason). */
+  private closeReason: string | undefined;
   private connecting: Promise<void> | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private attempts = 0;
@@ -76,6 +85,7 @@ export class SemicolonClient extends ClientProxy<Record<never, never>, UpstreamS
   constructor(readonly options: SemicolonClientOptions) {
     super();
     this.observer = options.observer ?? NO_UPSTREAM_OBSERVER;
+    this.stateLog = new UpstreamLog(this.target);
     this._status$.next('disconnected');
   }
 
@@ -141,7 +151,7 @@ export class SemicolonClient extends ClientProxy<Record<never, never>, UpstreamS
         // One request at a time, it is kept (many bare peers take one connection in their life):
         // the late reply is recognised and dropped.
         if (connection.framing === 'line' && Date.now() - connection.lastReplyTime >= timeoutMs)
-          connection.close();
+          this.drop(connection, 'timeout');
         throw new UpstreamError(
           'UPSTREAM_TIMEOUT',
           `upstream ${this.target} did not answer within ${timeoutMs} ms`,
@@ -182,7 +192,7 @@ export class SemicolonClient extends ClientProxy<Record<never, never>, UpstreamS
     // Pipelined, replies are matched by position: after a bad one, later ones cannot be trusted.
     // One request at a time, the next exchange starts afresh, so the connection is kept.
     this.observer.requestCompleted(op, 'unavailable', 0);
-    if (connection.framing === 'line') connection.close();
+    if (connection.framing === 'line') this.drop(connection, 'invalid reply');
     throw new UpstreamError(
       'UPSTREAM_UNAVAILABLE',
       `upstream ${this.target} sent an invalid reply: ${why}`,
@@ -204,11 +214,19 @@ export class SemicolonClient extends ClientProxy<Record<never, never>, UpstreamS
       );
       if (this.stopped) return connection.close();
       this.connection = connection;
+      this.closeReason = undefined;
       this._status$.next('connected');
       this.observer.stateChanged(true);
+      this.stateLog.connected();
+      connection.socket.once('error', (error) =>
+        this.noteCloseReason(connection, failureReason(error)),
+      );
       void connection.whenClosed().then(() => this.lost(connection));
-    } catch {
-      this.scheduleReconnect();
+    } catch (error) {
+      // The only error of its own that opening throws is the connect timeout.
+      const reason = error instanceof ConnectionClosedError ? 'timeout' : failureReason(error);
+      const retryInMs = this.scheduleReconnect();
+      if (retryInMs !== undefined) this.stateLog.attemptFailed(reason, retryInMs);
     } finally {
       this.connecting = undefined;
     }
@@ -223,11 +241,23 @@ export class SemicolonClient extends ClientProxy<Record<never, never>, UpstreamS
     if (connection.hasAnswered) this.attempts = 0;
     this._status$.next('disconnected');
     this.observer.stateChanged(false);
+    if (!this.stopped) this.stateLog.lost(this.closeReason ?? 'closed by the peer');
     this.scheduleReconnect();
   }
 
-  private scheduleReconnect(): void {
-    if (this.stopped) return;
+  /** Closes `connection` for `reason`, which the line telling it was lost then gives. */
+  private drop(connection: ProtocolConnection, reason: string): void {
+    this.noteCloseReason(connection, reason);
+    connection.close();
+  }
+
+  private noteCloseReason(connection: ProtocolConnection, reason: string): void {
+    if (connection === this.connection) this.closeReason ??= reason;
+  }
+
+  /** Returns the pause before the next attempt, or undefined once closed. */
+  private scheduleReconnect(): number | undefined {
+    if (this.stopped) return undefined;
     const { reconnectMinMs, reconnectMaxMs } = this.options;
     const backoff = Math.min(reconnectMaxMs, reconnectMinMs * 2 ** this.attempts);
     this.attempts++;
@@ -236,5 +266,6 @@ export class SemicolonClient extends ClientProxy<Record<never, never>, UpstreamS
       this.reconnectTimer = undefined;
       this.connecting = this.attempt();
     }, delay);
+    return delay;
   }
 }

@@ -15,8 +15,10 @@ import {
 import { type AddressInfo, createServer, type Server as NetServer, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { isObservable, lastValueFrom } from 'rxjs';
+import { hostPort } from './host-port';
 import { ProtocolSocket, type ProtocolSocketOptions } from './protocol-socket';
 import { SemicolonContext } from './semicolon-context';
+import { Throttle } from './throttle';
 import { NO_OBSERVER, type TransportObserver, secondsSince } from './transport-observer';
 
 export interface SemicolonServerOptions {
@@ -38,6 +40,21 @@ function replyText(error: ProtocolError): string {
 
 const INTERNAL_REPLY = replyText(new ProtocolError('INTERNAL', 'internal error'));
 
+/** Complaints about one client's bad input, and BUSY refusals: at most one warning this often. */
+const COMPLAINT_INTERVAL_MS = 10_000;
+
+/** One accepted connection, as its log lines name it. */
+interface Client {
+  readonly conn: number;
+  readonly peer: string;
+  /** Its bad messages, made only once it sends one. */
+  complaints?: Throttle;
+}
+
+function peerOf(socket: Socket): string {
+  return hostPort(socket.remoteAddress ?? 'unknown', socket.remotePort ?? 0);
+}
+
 /**
  * NestJS transport strategy for the semicolon protocol. It owns the TCP listener and dispatches
  * each parsed request to the `@MessagePattern(OP)` handler; framing, ordering and backpressure
@@ -49,6 +66,12 @@ export class SemicolonServer extends Server implements CustomTransportStrategy {
   private readonly observer: TransportObserver;
   private server: NetServer | undefined;
   private readonly handlers = new Map<string, MessageHandler>();
+  /** One line per request at debug: the level is read once, the request path tests a boolean. */
+  private readonly logRequests = Logger.isLevelEnabled('debug');
+  private readonly busyRefusals = new Throttle(COMPLAINT_INTERVAL_MS);
+  private lastConnection = 0;
+  /** Requests answered since the start, to tell how many a shutdown still answered. */
+  private answered = 0;
 
   constructor(private readonly options: SemicolonServerOptions) {
     super();
@@ -86,6 +109,9 @@ export class SemicolonServer extends Server implements CustomTransportStrategy {
     const server = this.server;
     if (server === undefined) return;
     this.server = undefined;
+    const began = performance.now();
+    const connections = this.connections.size;
+    const answeredBefore = this.answered;
     const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
     const ended = Promise.all([...this.connections].map((connection) => connection.end()));
     const deadline = this.options.shutdownTimeoutMs ?? 5000;
@@ -95,8 +121,16 @@ export class SemicolonServer extends Server implements CustomTransportStrategy {
     });
     await Promise.race([ended, timedOut]);
     clearTimeout(timer);
+    const cut = this.connections.size;
     for (const connection of this.connections) connection.socket.destroy();
     await stopped;
+    this.log.log({
+      msg: 'connections closed',
+      connections,
+      repliesAnswered: this.answered - answeredBefore,
+      cut,
+      ms: Math.round(performance.now() - began),
+    });
   }
 
   on(): never {
@@ -108,35 +142,64 @@ export class SemicolonServer extends Server implements CustomTransportStrategy {
   }
 
   private accept(socket: Socket): void {
+    const peer = peerOf(socket);
     if (this.connections.size >= this.options.maxConnections) {
       const busy = new ProtocolError(
         'BUSY',
         `too many connections (${this.options.maxConnections})`,
       );
       this.observer.errorReplied(busy.code);
+      const refused = this.busyRefusals.count();
+      if (refused > 0) {
+        const { maxConnections } = this.options;
+        this.log.warn({ msg: 'connections refused: BUSY', peer, maxConnections, refused });
+      }
       socket.on('error', () => socket.destroy());
       socket.end(replyText(busy) + '\n', () => socket.destroy());
       return;
     }
+    const client: Client = { conn: ++this.lastConnection, peer };
     const context = new SemicolonContext([socket]);
     const connection = new ProtocolSocket(
       socket,
-      (frame) => this.handleFrame(frame, context),
+      (frame) => this.handleFrame(frame, context, client),
       this.options.socket,
       INTERNAL_REPLY,
       (text) => isCompleteRequest(text, this.options.parse),
     );
     this.connections.add(connection);
     this.observer.connectionOpened();
+    this.log.debug({ msg: 'connection opened', conn: client.conn, peer });
+    const { idleTimeoutMs } = this.options.socket;
+    if (idleTimeoutMs > 0) {
+      socket.on('timeout', () =>
+        this.log.log({ msg: 'idle connection closed', conn: client.conn, peer, idleTimeoutMs }),
+      );
+    }
     socket.once('close', () => {
       this.connections.delete(connection);
       this.observer.connectionClosed();
+      // Bad messages held back since the last warning are told, not lost.
+      const errors = client.complaints?.heldBack ?? 0;
+      if (errors > 0) {
+        this.log.log({
+          msg: 'connection closed after bad requests',
+          conn: client.conn,
+          peer,
+          errors,
+        });
+      }
+      this.log.debug({ msg: 'connection closed', conn: client.conn, peer });
     });
   }
 
-  private handleFrame(frame: Frame, context: SemicolonContext): string | Promise<string> {
+  private handleFrame(
+    frame: Frame,
+    context: SemicolonContext,
+    client: Client,
+  ): string | Promise<string> {
     const started = performance.now();
-    if (frame.kind === 'error') return this.failed('none', frame.error, started);
+    if (frame.kind === 'error') return this.refused(client, 'none', frame.error, started);
     let op: string | undefined;
     try {
       const request = parseRequest(frame.text, this.options.parse);
@@ -146,12 +209,28 @@ export class SemicolonServer extends Server implements CustomTransportStrategy {
         throw new ProtocolError('UNKNOWN_OP', `OP ${requestOp} is not served here`);
       }
       return this.invoke(handler, request, context).then(
-        (reply) => this.succeeded(requestOp, reply, started),
-        (error: unknown) => this.failed(requestOp, error, started),
+        (reply) => this.succeeded(client, requestOp, reply, started),
+        (error: unknown) => this.failed(client, requestOp, error, started),
       );
     } catch (error) {
-      return this.failed(op ?? readableOp(frame.text), error, started);
+      return this.refused(client, op ?? readableOp(frame.text), error, started);
     }
+  }
+
+  /**
+   * A message the transport could not take (too long, not a request, an OP not served here): the
+   * client does not speak the protocol, which is worth a warning, but not one per message.
+   */
+  private refused(client: Client, op: string, error: unknown, started: number): string {
+    if (error instanceof ProtocolError) {
+      const errors = (client.complaints ??= new Throttle(COMPLAINT_INTERVAL_MS)).count();
+      if (errors > 0) {
+        const { conn, peer } = client;
+        const { code, message } = error;
+        this.log.warn({ msg: 'bad requests', conn, peer, code, error: message, errors });
+      }
+    }
+    return this.failed(client, op, error, started);
   }
 
   private async invoke(
@@ -163,21 +242,33 @@ export class SemicolonServer extends Server implements CustomTransportStrategy {
     return (isObservable(result) ? await lastValueFrom(result) : result) as Reply;
   }
 
-  private succeeded(op: string, reply: Reply, started: number): string {
-    this.observer.requestCompleted(op, reply.op === 'ERR' ? 'error' : 'ok', secondsSince(started));
+  private succeeded(client: Client, op: string, reply: Reply, started: number): string {
+    const seconds = secondsSince(started);
+    this.observer.requestCompleted(op, reply.op === 'ERR' ? 'error' : 'ok', seconds);
     if (reply.op === 'ERR') this.observer.errorReplied(reply.code);
+    this.answered++;
+    if (this.logRequests)
+      this.logRequest(client, op, reply.op === 'ERR' ? reply.code : 'ok', seconds);
     return serializeReply(reply);
   }
 
-  private failed(op: string, error: unknown, started: number): string {
+  private failed(client: Client, op: string, error: unknown, started: number): string {
     const protocolError =
       error instanceof ProtocolError ? error : new ProtocolError('INTERNAL', 'internal error');
     if (protocolError !== error)
-      this.log.error(`${op} failed`, error instanceof Error ? error.stack : String(error));
+      this.log.error({ msg: 'request failed', conn: client.conn, op, err: error });
     const code: ErrorCode = protocolError.code;
-    this.observer.requestCompleted(op, 'error', secondsSince(started));
+    const seconds = secondsSince(started);
+    this.observer.requestCompleted(op, 'error', seconds);
     this.observer.errorReplied(code);
+    this.answered++;
+    if (this.logRequests) this.logRequest(client, op, code, seconds);
     return replyText(protocolError);
+  }
+
+  private logRequest(client: Client, op: string, outcome: string, seconds: number): void {
+    const ms = Math.round(seconds * 1e6) / 1e3;
+    this.log.debug({ msg: 'request', conn: client.conn, op, outcome, ms });
   }
 }
 

@@ -2,6 +2,8 @@ import {
   hostPortSchema,
   listenerOptions,
   listenerSchema,
+  loggingOptions,
+  loggingSchema,
   parseConfig,
   positiveInt,
 } from '@semicache/runtime';
@@ -9,7 +11,7 @@ import { FRAMINGS } from '@semicache/client';
 import { z } from 'zod';
 import { EVICTION_POLICIES } from '../cache/eviction-policy';
 
-export const proxyConfigSchema = listenerSchema.extend({
+export const proxyConfigSchema = listenerSchema.merge(loggingSchema).extend({
   upstream: hostPortSchema,
   capacity: positiveInt,
   eviction: z.enum(EVICTION_POLICIES),
@@ -32,6 +34,7 @@ export function loadProxyConfig(argv: readonly string[] = process.argv): ProxyCo
     'The semicache proxy: caches part of the server table and serves the semicolon protocol.',
     [
       ...listenerOptions(PREFIX, { port: 6001, adminPort: 9001, idleTimeoutMs: 300_000 }),
+      ...loggingOptions(PREFIX),
       {
         flags: '--upstream <host:port>',
         description: 'the server to cache',

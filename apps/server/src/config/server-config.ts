@@ -1,7 +1,14 @@
-import { flagSchema, listenerOptions, listenerSchema, parseConfig } from '@semicache/runtime';
+import {
+  flagSchema,
+  listenerOptions,
+  listenerSchema,
+  loggingOptions,
+  loggingSchema,
+  parseConfig,
+} from '@semicache/runtime';
 import { z } from 'zod';
 
-export const serverConfigSchema = listenerSchema.extend({
+export const serverConfigSchema = listenerSchema.merge(loggingSchema).extend({
   size: z.coerce.number().int().min(1).max(1_000_000),
   dataDir: z.string().min(1),
   inMemory: flagSchema,
@@ -22,6 +29,7 @@ export function loadServerConfig(argv: readonly string[] = process.argv): Server
       // connection, which an idle timeout would cut whenever traffic stops; TCP keepalive
       // finds peers that are gone.
       ...listenerOptions(PREFIX, { port: 6002, adminPort: 9002, idleTimeoutMs: 0 }),
+      ...loggingOptions(PREFIX),
       {
         flags: '--size <n>',
         description: 'entries in the table',

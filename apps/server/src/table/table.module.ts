@@ -13,9 +13,9 @@ import { MemoryTableStore, TABLE_STORE, type TableStore } from './table-store';
       provide: TABLE_STORE,
       inject: [SERVER_CONFIG],
       useFactory: (config: ServerConfig): Promise<TableStore> | TableStore => {
-        if (config.inMemory) return new MemoryTableStore(config.size);
-        const logger = new Logger('TableStore');
-        return FileTableStore.open(config.dataDir, config.size, (message) => logger.warn(message));
+        if (!config.inMemory) return FileTableStore.open(config.dataDir, config.size);
+        new Logger('TableStore').log({ msg: 'table opened', inMemory: true, entries: config.size });
+        return new MemoryTableStore(config.size);
       },
     },
     TableService,
