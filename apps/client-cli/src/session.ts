@@ -46,9 +46,9 @@ export class Session {
       if (!(error instanceof ReplyTimeoutError)) {
         throw new CliError(`${this.target} closed the connection before replying`, EXIT.connection);
       }
-      // A pipelined connection is given up; one request at a time it is kept (a bare peer may
-      // take one connection in its life), and the late reply is dropped when it comes.
-      if (connection.framing === 'line') this.close();
+      // Given up, unless it is bare (a bare peer may take one connection in its life): then it
+      // is kept, and the late reply is dropped when it comes.
+      if (connection.framing !== 'bare') this.close();
       throw new CliError(
         `no reply from ${this.target} within ${this.timeoutMs} ms`,
         EXIT.connection,

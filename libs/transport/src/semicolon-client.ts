@@ -147,10 +147,10 @@ export class SemicolonClient extends ClientProxy<Record<never, never>, UpstreamS
       if (error instanceof ProtocolError) throw error;
       if (error instanceof ReplyTimeoutError) {
         this.observer.requestCompleted(request.op, 'timeout', secondsSince(started));
-        // Pipelined, nothing at all heard for a whole timeout: the connection is dead, not slow.
-        // One request at a time, it is kept (many bare peers take one connection in their life):
-        // the late reply is recognised and dropped.
-        if (connection.framing === 'line' && Date.now() - connection.lastReplyTime >= timeoutMs)
+        // Nothing at all heard for a whole timeout: the connection is dead, not slow. A bare one
+        // is kept all the same (many bare peers take one connection in their life): the late
+        // reply is recognised and dropped. Until `auto` has had a reply, it is not known as bare.
+        if (connection.framing !== 'bare' && Date.now() - connection.lastReplyTime >= timeoutMs)
           this.drop(connection, 'timeout');
         throw new UpstreamError(
           'UPSTREAM_TIMEOUT',
