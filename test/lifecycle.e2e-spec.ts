@@ -42,10 +42,10 @@ function runWrapper(
   });
   started.add(child.pid!);
   let output = '';
-  child.stderr!.setEncoding('utf8').on('data', (text: string) => (output += text));
+  child.stderr.setEncoding('utf8').on('data', (text: string) => (output += text));
   const lines: string[] = [];
   const waiting: Array<() => void> = [];
-  createInterface({ input: child.stdout! }).on('line', (line) => {
+  createInterface({ input: child.stdout }).on('line', (line) => {
     lines.push(line);
     output += `${line}\n`;
     for (const check of waiting) check();

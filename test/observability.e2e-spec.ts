@@ -1,4 +1,4 @@
-// SPEC §5 and the grafana/ part of §1 (issue 6): both apps' own metrics pass `promtool check
+// The metrics and the dashboards (issue 6): both apps' own metrics pass `promtool check
 // metrics`; a real Prometheus scrapes a real server and proxy with the shipped scrape config,
 // after a known sequence of requests every panel expression of both dashboards returns data,
 // and the hit ratio Prometheus computes is the one the sequence makes.
@@ -39,7 +39,7 @@ function requireTool(name: string): void {
     throw new Error(
       `"${name}" is not installed or does not run (${found.error?.message ?? `exit ${found.status}`}). ` +
         'This test needs a real Prometheus: apt-get install -y --no-install-recommends prometheus ' +
-        '(.ci/run installs it), then stop the system one it starts (systemctl stop prometheus).',
+        '(.ci/run installs it). It runs its own on a free port, beside any other.',
     );
   }
 }
@@ -123,8 +123,8 @@ function startPrometheus(configFile: string, storage: string, port: number): Pro
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let log = '';
-  child.stdout!.setEncoding('utf8').on('data', (text: string) => (log += text));
-  child.stderr!.setEncoding('utf8').on('data', (text: string) => (log += text));
+  child.stdout.setEncoding('utf8').on('data', (text: string) => (log += text));
+  child.stderr.setEncoding('utf8').on('data', (text: string) => (log += text));
   return { child, url: `http://127.0.0.1:${port}`, log: () => log };
 }
 

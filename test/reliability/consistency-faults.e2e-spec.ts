@@ -1,6 +1,6 @@
 /**
- * The proxy issue's consistency check, run with faults injected (issue 7; SPEC §4
- * "Consistency with concurrent clients" and "Upstream failure").
+ * The proxy issue's consistency check, run with faults injected (issue 7): consistency with
+ * concurrent clients while the server fails under the proxy.
  *
  * The same workload as apps/proxy/test/concurrency.e2e-spec.ts (many clients, random GET / PUT
  * / ADD on a few indices through a tiny cache, so misses, evictions and races all happen), on a
@@ -12,7 +12,7 @@
  * UPSTREAM_TIMEOUT have an unknown outcome (a failed PUT may or may not have taken effect); all
  * others must be successes, and every value they read must be legal (test/support/history.ts).
  * Once quiet, the server's table read directly is checked as one more read, and the proxy must
- * agree with it on every index (SPEC §1: "the proxy is always consistent with the server").
+ * agree with it on every index: the proxy is always consistent with the server.
  */
 import { seededRandom } from '@semicache/client';
 import { closeAllConnections } from '../support/line-client';

@@ -1,6 +1,7 @@
 /**
- * A history-based consistency checker for the proxy (SPEC §4 "Consistency with concurrent
- * clients"), shared by the proxy's concurrency test and the reliability suite's fault tests.
+ * A history-based consistency checker for the proxy (once a PUT is acknowledged, no later
+ * request sees an older value), shared by the proxy's concurrency test and the reliability
+ * suite's fault tests.
  *
  * Clients run random GET / PUT / ADD operations on a few indices; every operation's real-time
  * interval and reply are recorded, then every value read is checked against the writes:
@@ -293,7 +294,7 @@ export function verifyHistory(operations: readonly Operation[], options: VerifyO
     }
   }
 
-  // Informational (not part of the SPEC): real-time order between reads. A read that began after
+  // Informational (not a requirement): real-time order between reads. A read that began after
   // another finished should not return a value whose write strictly preceded the one the earlier
   // read returned.
   let readOrderInversions = 0;

@@ -68,9 +68,9 @@ export async function startApp(
   child.once('exit', () => running.delete(child));
   const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
   let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
   let stdout = '';
-  const lines = createInterface({ input: child.stdout! });
+  const lines = createInterface({ input: child.stdout });
   lines.on('line', (line) => (stdout += `${line}\n`));
   const readyLine = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {

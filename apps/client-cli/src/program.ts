@@ -177,7 +177,7 @@ export async function runParse(
   output: Output,
 ): Promise<number> {
   try {
-    await program.parseAsync(words as string[], { from: 'user' });
+    await program.parseAsync(words, { from: 'user' });
     return EXIT.ok;
   } catch (error) {
     if (error instanceof CommanderError) {

@@ -1,4 +1,4 @@
-// SPEC §6, issue 5: the built CLI when the connection fails (refused, or a peer that never
+// Issue 5: the built CLI when the connection fails (refused, or a peer that never
 // answers: exit status 3 and one clear line on stderr), and its --help.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-// SPEC §5: the server's admin HTTP API (health, table) and its Prometheus metrics, checked against
+// The server's admin HTTP API (health, table) and its Prometheus metrics, checked against
 // the traffic actually sent to a fresh server process.
 import { type AdminRefusal, type TableView, getJson } from '@semicache/client';
 import { closeAllConnections, connectTo } from '../../../test/support/line-client';

@@ -1,4 +1,4 @@
-// SPEC §3 and §7: the table on disk. An acknowledged write survives kill -9; SIGTERM is graceful;
+// The table on disk. An acknowledged write survives kill -9; SIGTERM is graceful;
 // a damaged or mismatched data directory is refused at start, never silently replaced.
 import type { ProtocolConnection } from '@semicache/client';
 import { appendFileSync, cpSync, readFileSync, statSync, writeFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// SPEC §2.1, §2.2, §2.4: the four operations against the real server process, over a line
+// The four operations against the real server process, over a line
 // client, bare-message clients (no terminator), CRLF clients, and in the lenient forms.
 import type { ProtocolConnection } from '@semicache/client';
 import { closeAllConnections, connectTo } from '../../../test/support/line-client';
@@ -29,7 +29,7 @@ describe('server operations (in memory, size 10, bare-message delay 20 ms)', () 
     expect(await client.send('OP=CLR;')).toBe('OP=CLR;');
   });
 
-  it('answers the SPEC §2.2 examples with the exact canonical replies', async () => {
+  it('answers the documented examples with the exact canonical replies', async () => {
     expect(await client.send('OP=PUT;IND=1,2;DATA=10,20;')).toBe('OP=PUT;IND=1,2;DATA=10,20;');
     expect(await client.send('OP=GET;IND=2,1,2;')).toBe('OP=GET;IND=2,1,2;DATA=20,10,20;');
     expect(await client.send('OP=ADD;IND=1,2;')).toBe('OP=ADD;IND=1,2;DATA=30;');

@@ -1,5 +1,5 @@
-// SPEC §2.4 (pipelining, replies in request order) and §3 (many connections at once), against
-// the real server process.
+// Pipelining (replies in request order) and many connections at once, against the real server
+// process.
 import { tableValues } from '../../../test/support/admin';
 import { closeAllConnections, connectTo } from '../../../test/support/line-client';
 import { sampleValue, scrape } from '../../../test/support/metrics';

@@ -4,7 +4,8 @@ import {
   PROXY_JOB,
   PanelIds,
   dashboard,
-  quantileByOp,
+  jobSelector,
+  latencyQueries,
   rate,
   row,
   statPanel,
@@ -12,7 +13,7 @@ import {
 } from './common';
 import { connectionPanels, processPanels, requestPanels } from './shared-rows';
 
-const PROXY = `job="${PROXY_JOB}"`;
+const PROXY = jobSelector(PROXY_JOB);
 const HITS = 'semicache_cache_hits_total';
 const MISSES = 'semicache_cache_misses_total';
 
@@ -159,16 +160,7 @@ export function cacheDashboard(): Dashboard {
         unit: 's',
         width: 10,
         min: 0,
-        queries: [
-          {
-            expr: quantileByOp(0.5, 'semicache_upstream_request_duration_seconds', PROXY),
-            legend: 'p50 {{op}}',
-          },
-          {
-            expr: quantileByOp(0.99, 'semicache_upstream_request_duration_seconds', PROXY),
-            legend: 'p99 {{op}}',
-          },
-        ],
+        queries: latencyQueries('semicache_upstream_request_duration_seconds', PROXY, [0.5, 0.99]),
       }),
     )
     .withPanel(

@@ -42,6 +42,11 @@ export function rate(metric: string, selector: string): string {
   return `rate(${metric}{${selector}}[${RATE_INTERVAL}])`;
 }
 
+/** The label selector of one Prometheus job. */
+export function jobSelector(job: string): string {
+  return `job="${job}"`;
+}
+
 /** The `quantile` latency from histogram `metric` (without `_bucket`), one series per `op`. */
 export function quantileByOp(quantile: number, metric: string, selector: string): string {
   return `histogram_quantile(${quantile}, sum by (le, op) (${rate(`${metric}_bucket`, selector)}))`;
@@ -50,6 +55,21 @@ export function quantileByOp(quantile: number, metric: string, selector: string)
 export interface Query {
   readonly expr: string;
   readonly legend: string;
+}
+
+/** Latency percentiles shown by default. */
+export const QUANTILES = [0.5, 0.9, 0.99] as const;
+
+/** One query per percentile of histogram `metric`, one series per op, named like "p99 GET". */
+export function latencyQueries(
+  metric: string,
+  selector: string,
+  quantiles: readonly number[] = QUANTILES,
+): Query[] {
+  return quantiles.map((quantile) => ({
+    expr: quantileByOp(quantile, metric, selector),
+    legend: `p${Math.round(quantile * 100)} {{op}}`,
+  }));
 }
 
 /** Gives panels dashboard-unique ids in the order they are made (rows included). */
@@ -82,16 +102,38 @@ export interface PanelOptions {
   readonly decimals?: number;
 }
 
-/** A time series panel, legend shown as a list, tooltip listing every series. */
-export function timeseriesPanel(ids: PanelIds, options: PanelOptions): timeseries.PanelBuilder {
-  const panel = new timeseries.PanelBuilder()
+type PanelBuilder = timeseries.PanelBuilder | stat.PanelBuilder;
+
+/** What every panel here starts with: its id, texts, datasource, unit and size. */
+function panelHead<P extends PanelBuilder>(
+  panel: P,
+  ids: PanelIds,
+  options: PanelOptions,
+  height: number,
+): P {
+  panel
     .id(ids.next())
     .title(options.title)
     .description(options.description)
     .datasource(DATASOURCE)
     .unit(options.unit)
     .span(options.width)
-    .height(options.height ?? 8)
+    .height(options.height ?? height);
+  return panel;
+}
+
+/** What every panel here ends with: its value range and precision, then its queries. */
+function panelData<P extends PanelBuilder>(panel: P, options: PanelOptions): P {
+  if (options.min !== undefined) panel.min(options.min);
+  if (options.max !== undefined) panel.max(options.max);
+  if (options.decimals !== undefined) panel.decimals(options.decimals);
+  options.queries.forEach((query, index) => panel.withTarget(target(query, index)));
+  return panel;
+}
+
+/** A time series panel, legend shown as a list, tooltip listing every series. */
+export function timeseriesPanel(ids: PanelIds, options: PanelOptions): timeseries.PanelBuilder {
+  const panel = panelHead(new timeseries.PanelBuilder(), ids, options, 8)
     .fillOpacity(10)
     .showPoints(VisibilityMode.Never)
     .legend(
@@ -103,11 +145,7 @@ export function timeseriesPanel(ids: PanelIds, options: PanelOptions): timeserie
     .tooltip(
       new VizTooltipOptionsBuilder().mode(TooltipDisplayMode.Multi).sort(SortOrder.Descending),
     );
-  if (options.min !== undefined) panel.min(options.min);
-  if (options.max !== undefined) panel.max(options.max);
-  if (options.decimals !== undefined) panel.decimals(options.decimals);
-  options.queries.forEach((query, index) => panel.withTarget(target(query, index)));
-  return panel;
+  return panelData(panel, options);
 }
 
 export interface StatOptions extends PanelOptions {
@@ -117,14 +155,7 @@ export interface StatOptions extends PanelOptions {
 
 /** A single-value panel showing the last value of each series, with a sparkline. */
 export function statPanel(ids: PanelIds, options: StatOptions): stat.PanelBuilder {
-  const panel = new stat.PanelBuilder()
-    .id(ids.next())
-    .title(options.title)
-    .description(options.description)
-    .datasource(DATASOURCE)
-    .unit(options.unit)
-    .span(options.width)
-    .height(options.height ?? 4)
+  const panel = panelHead(new stat.PanelBuilder(), ids, options, 4)
     .graphMode(BigValueGraphMode.Area)
     .colorMode(BigValueColorMode.Value)
     .reduceOptions(new ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false))
@@ -134,15 +165,23 @@ export function statPanel(ids: PanelIds, options: StatOptions): stat.PanelBuilde
         .steps([...(options.thresholds ?? [{ value: null, color: 'green' }])]),
     );
   if (options.mappings !== undefined) panel.mappings([...options.mappings]);
-  if (options.min !== undefined) panel.min(options.min);
-  if (options.max !== undefined) panel.max(options.max);
-  if (options.decimals !== undefined) panel.decimals(options.decimals);
-  options.queries.forEach((query, index) => panel.withTarget(target(query, index)));
-  return panel;
+  return panelData(panel, options);
 }
 
 export function row(ids: PanelIds, title: string): RowBuilder {
   return new RowBuilder(title).id(ids.next());
+}
+
+/** A row and its time series panels, in that order. */
+export function timeseriesRow(
+  builder: DashboardBuilder,
+  ids: PanelIds,
+  title: string,
+  panels: readonly PanelOptions[],
+): DashboardBuilder {
+  builder.withRow(row(ids, title));
+  for (const options of panels) builder.withPanel(timeseriesPanel(ids, options));
+  return builder;
 }
 
 /** A dashboard with the settings all semicache dashboards share. */

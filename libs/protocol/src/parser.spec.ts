@@ -39,7 +39,7 @@ const MIN = '-9223372036854775808';
 const MAX = '9223372036854775807';
 
 const VECTORS: readonly Vector[] = [
-  // --- requests, canonical (SPEC §2.2) ---
+  // --- requests, canonical ---
   { rule: 'GET one index', request: 'OP=GET;IND=1;', parsed: { op: 'GET', indices: [1] } },
   {
     rule: 'GET repeated indices answer each position',
@@ -80,7 +80,7 @@ const VECTORS: readonly Vector[] = [
     parsed: { op: 'PUT', indices: [0, 1], values: [INT64_MIN, INT64_MAX] },
   },
 
-  // --- requests, lenient forms (SPEC §2.1) ---
+  // --- requests, lenient forms ---
   {
     rule: 'missing final ;',
     request: 'OP=GET;IND=1',
@@ -325,7 +325,7 @@ const VECTORS: readonly Vector[] = [
     code: 'TOO_MANY',
   },
 
-  // --- replies, canonical (SPEC §2.2, §2.3) ---
+  // --- replies, canonical ---
   {
     rule: 'GET reply echoes IND with the values',
     reply: 'OP=GET;IND=2,1,2;DATA=20,10,20;',
@@ -517,7 +517,7 @@ function protocolErrorFrom(fn: () => unknown): ProtocolError {
   return thrown as ProtocolError;
 }
 
-/** SPEC §2.3: MSG is one printable line and never contains `;`. */
+/** MSG is one printable line and never contains `;`. */
 const ONE_LINE_WITHOUT_SEMICOLON = /^[\x20-\x3a\x3c-\x7e]+$/;
 
 function expectAccepted<M>(codec: Codec<M>, input: string, parsed: M, canonical: string): void {
@@ -539,7 +539,7 @@ function expectRejected<M>(
   if (message !== undefined) expect(error.message).toBe(message);
 }
 
-describe('protocol vectors (SPEC §2)', () => {
+describe('protocol vectors', () => {
   it.each(VECTORS.map((vector) => [title(vector), vector] as const))('%s', (_, vector) => {
     if ('request' in vector) {
       const codec = requestCodec(vector.options);

@@ -69,7 +69,8 @@ const FRAMED_FIELDS = new Set(['level', 'time', 'pid', 'hostname', 'app', 'conte
 /** `key=value`, quoted where a value has spaces; an error's stack on the lines below. */
 function prettyLine(log: Record<string, unknown>): string {
   const context = typeof log.context === 'string' ? `/${log.context}` : '';
-  let line = `${String(log.app)}${context}: ${String(log.msg ?? '')}`;
+  const msg = typeof log.msg === 'string' ? log.msg : '';
+  let line = `${String(log.app)}${context}: ${msg}`;
   let below = '';
   for (const [key, value] of Object.entries(log)) {
     if (FRAMED_FIELDS.has(key)) continue;

@@ -168,7 +168,7 @@ export class SemicolonClient extends ClientProxy<Record<never, never>, UpstreamS
   }
 
   protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
-    const request = { ...(packet.data as object), op: packet.pattern } as Request;
+    const request = { ...(packet.data as object), op: packet.pattern as Request['op'] } as Request;
     this.request(request).then(
       (response) => callback({ response, isDisposed: true }),
       (err: unknown) => callback({ err, isDisposed: true }),

@@ -60,7 +60,7 @@ export async function runBench(
   if (failed !== undefined) {
     // Close what did open, or those sockets keep the process alive.
     for (const connection of connections) connection.close();
-    throw (failed as PromiseRejectedResult).reason;
+    throw failed.reason;
   }
   let sent = 0;
   let completed = 0;

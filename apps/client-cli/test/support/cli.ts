@@ -8,6 +8,7 @@ import {
   startStack,
   stopAll,
 } from '../../../../test/support/processes';
+import { closeAllConnections } from '../../../../test/support/line-client';
 
 /** How a CLI run ended. */
 export interface CliRun {
@@ -54,10 +55,10 @@ export function runCli(
   children.add(child);
   let stdout = '';
   let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-  child.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-  child.stdin!.on('error', () => undefined); // the CLI may exit before reading its stdin
-  child.stdin!.end(options.input ?? '');
+  child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+  child.stdin.on('error', () => undefined); // the CLI may exit before reading its stdin
+  child.stdin.end(options.input ?? '');
   const timer = setTimeout(() => child.kill('SIGKILL'), options.killAfterMs ?? 15_000);
   return new Promise((resolve, reject) => {
     child.once('error', (error) => {
@@ -76,13 +77,16 @@ export function runCli(
 
 /**
  * For a test file: a real server and proxy (the defaults, in memory) started before its tests and
- * stopped after them, and every CLI run killed after each test. The stack is filled in once
- * started, so read it inside the tests.
+ * stopped after them, and every CLI run and test connection closed after each test. The stack is
+ * filled in once started, so read it inside the tests.
  */
 export function useStack(): Readonly<Stack> {
   const stack = {} as { server: RunningApp; proxy: RunningApp };
   beforeAll(async () => Object.assign(stack, await startStack()));
-  afterEach(() => killAllCli());
+  afterEach(async () => {
+    closeAllConnections();
+    await killAllCli();
+  });
   afterAll(() => stopAll());
   return stack;
 }

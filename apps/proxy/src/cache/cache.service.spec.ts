@@ -58,11 +58,8 @@ class TableUpstream {
 
   request(request: Request): Promise<Reply> {
     this.sent.push(request);
-    try {
-      return Promise.resolve(this.apply(request));
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
+    // What apply throws becomes the rejection, as with a real upstream.
+    return new Promise((resolve) => resolve(this.apply(request)));
   }
 
   private apply(request: Request): Reply {

@@ -14,7 +14,7 @@ import {
 import { TABLE_STORE, type TableStore } from './table-store';
 
 /**
- * The server's table: the four operations of SPEC §2.2, each validated whole before anything is
+ * The server's table: the four operations (GET, PUT, ADD, CLR), each validated whole before anything is
  * applied, and applied in arrival order. Writes are acknowledged once durable. A read is
  * computed at once (so it sees exactly the writes received before it: a client that pipelines
  * PUT then GET reads its own write) but answered only once those writes are durable, so no
