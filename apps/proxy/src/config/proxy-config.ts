@@ -7,6 +7,7 @@ import {
   parseConfig,
   positiveInt,
 } from '@semicache/runtime';
+import { FRAMINGS } from '@semicache/client';
 import { z } from 'zod';
 import { EVICTION_POLICIES } from '../cache/eviction-policy';
 
@@ -18,6 +19,7 @@ export const proxyConfigSchema = listenerSchema.merge(loggingSchema).extend({
   upstreamConnectTimeoutMs: positiveInt,
   reconnectMinMs: positiveInt,
   reconnectMaxMs: positiveInt,
+  upstreamFraming: z.enum(FRAMINGS),
 });
 export type ProxyConfig = z.infer<typeof proxyConfigSchema>;
 
@@ -75,6 +77,13 @@ export function loadProxyConfig(argv: readonly string[] = process.argv): ProxyCo
         description: 'longest pause between reconnection attempts',
         env: `${PREFIX}_RECONNECT_MAX_MS`,
         default: '2000',
+      },
+      {
+        flags: '--upstream-framing <framing>',
+        description:
+          'how requests go to the server: line (pipelined, ended by a line feed), bare (one at a time, no terminator, for servers that read one message per recv) or auto (line if the first reply comes back as a line, else bare)',
+        env: `${PREFIX}_UPSTREAM_FRAMING`,
+        default: 'auto',
       },
     ],
     proxyConfigSchema,
