@@ -9,11 +9,11 @@ import {
   type PutRequest,
   sumInt64,
 } from '@semicache/protocol';
+import { createPolicy } from '@semicache/policies';
 import { SemicolonClient, UpstreamError } from '@semicache/transport';
 import { PROXY_CONFIG, type ProxyConfig } from '../config/proxy-config';
 import { CacheMetrics } from './cache-metrics';
 import { EntryCache } from './entry-cache';
-import { createPolicy } from './eviction-policy';
 import { FetchBatcher } from './fetch-batcher';
 
 /** A write that reached the server but got no answer: the server may or may not have applied it. */
@@ -48,7 +48,7 @@ export class CacheService {
     private readonly upstream: SemicolonClient,
     private readonly metrics: CacheMetrics,
   ) {
-    this.cache = new EntryCache(config.capacity, createPolicy(config.eviction));
+    this.cache = new EntryCache(createPolicy(config.eviction, config.capacity));
     metrics.capacity.set(config.capacity);
   }
 
