@@ -4,3 +4,4 @@ export * from './lfu-policy';
 export * from './arc-policy';
 export * from './create-policy';
 export * from './key-cache';
+export * from './shadow-bank';
