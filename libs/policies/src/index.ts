@@ -5,3 +5,7 @@ export * from './arc-policy';
 export * from './create-policy';
 export * from './key-cache';
 export * from './shadow-bank';
+export * from './trace';
+export * from './belady';
+export * from './lru-curve';
+export * from './simulate';
