@@ -10,8 +10,11 @@ import {
 
 const RUNS = 300;
 
-/** Twelve keys spread over the index range (some share a home slot in a small table). */
-const KEYS = [0, 1, 2, 3, 5, 8, 16, 1024, 65536, 123456789, 2 ** 31 - 2, 2 ** 31 - 1];
+/**
+ * Twelve keys spread over the index range: small ones (looked up directly), around the limit of
+ * those, and large ones (hashed; some share a home slot in a small table).
+ */
+const KEYS = [0, 1, 2, 7, 16, 1024, 4095, 4096, 65536, 123456789, 2 ** 31 - 2, 2 ** 31 - 1];
 const key = fc.constantFrom(...KEYS);
 const capacity = fc.integer({ min: 1, max: 6 });
 
@@ -348,6 +351,7 @@ describe('KeyIndex', () => {
     const spreadKey = fc.oneof(
       fc.constantFrom(...KEYS),
       fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+      fc.integer({ min: 4000, max: 4200 }),
       fc.nat(64),
     );
     const step = fc.oneof(
