@@ -213,15 +213,4 @@ describe('createPolicy', () => {
       expect(second.order()).toEqual([]);
     }
   });
-
-  it('names the rules the "evicted" events carry', () => {
-    expect(EVICTION_REASONS).toEqual({
-      fifo: 'oldest',
-      lru: 'least-recent',
-      clock: 'unreferenced',
-      lfu: 'least-frequent',
-      sieve: 'unvisited',
-      arc: 'adaptive',
-    });
-  });
 });

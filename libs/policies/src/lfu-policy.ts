@@ -1,5 +1,4 @@
-import { type EvictionPolicy, checkedCapacity } from './eviction-policy';
-import { KeyIndex } from './key-index';
+import { KeyedPolicy } from './keyed-policy';
 import { NIL, NodePool } from './node-pool';
 
 /**
@@ -10,7 +9,7 @@ import { NIL, NodePool } from './node-pool';
  * use, chained in increasing count, each a queue of its keys. A count lives as long as its key
  * is cached.
  */
-export class LfuPolicy implements EvictionPolicy {
+export class LfuPolicy extends KeyedPolicy {
   readonly name = 'lfu';
   readonly reason = 'least-frequent';
   /** Key nodes (`tag`: their bucket) and, as sentinels, each bucket's queue. */
@@ -18,114 +17,84 @@ export class LfuPolicy implements EvictionPolicy {
   /** Bucket nodes in increasing count (`count`: the uses; `tag`: the sentinel of its queue). */
   private readonly buckets = new NodePool();
   private readonly chain = this.buckets.list();
-  private readonly index = new KeyIndex();
-  readonly capacity: number;
-
-  constructor(capacity: number) {
-    this.capacity = checkedCapacity(capacity);
-  }
-
-  get size(): number {
-    return this.index.size;
-  }
-
-  has(key: number): boolean {
-    return this.index.get(key) !== NIL;
-  }
-
-  insert(key: number): number | undefined {
-    if (this.index.get(key) !== NIL) throw new Error(`key ${key} is already cached`);
-    const evicted = this.index.size >= this.capacity ? this.evict() : undefined;
-    const lowest = this.buckets.next[this.chain];
-    const bucket =
-      lowest !== this.chain && this.buckets.count[lowest] === 1 ? lowest : this.bucket(1, lowest);
-    const node = this.nodes.allocate(key);
-    this.nodes.tag[node] = bucket;
-    this.nodes.linkBefore(node, this.buckets.tag[bucket]);
-    this.index.set(key, node);
-    return evicted;
-  }
-
-  read(key: number): boolean {
-    const node = this.index.get(key);
-    if (node === NIL) return false;
-    const { buckets, nodes } = this;
-    const from = nodes.tag[node];
-    const count = buckets.count[from] + 1;
-    const after = buckets.next[from];
-    const joins = after !== this.chain && buckets.count[after] === count;
-    if (!joins && nodes.prev[node] === nodes.next[node]) {
-      // Alone in its bucket, and no bucket for the new count: the bucket moves up with it.
-      buckets.count[from] = count;
-      return true;
-    }
-    const to = joins ? after : this.bucket(count, after);
-    this.nodes.moveToBack(node, buckets.tag[to]);
-    this.nodes.tag[node] = to;
-    this.dropIfEmpty(from);
-    return true;
-  }
-
-  written(key: number): boolean {
-    return this.read(key);
-  }
-
-  removed(key: number): void {
-    const node = this.index.get(key);
-    if (node !== NIL) this.drop(node);
-  }
-
-  cleared(): void {
-    const { buckets, nodes } = this;
-    for (
-      let bucket = buckets.next[this.chain];
-      bucket !== this.chain;
-      bucket = buckets.next[bucket]
-    ) {
-      nodes.releaseAll(buckets.tag[bucket]);
-      nodes.release(buckets.tag[bucket]);
-    }
-    buckets.releaseAll(this.chain);
-    this.index.clear();
-  }
-
-  evict(): number | undefined {
-    const lowest = this.buckets.next[this.chain];
-    if (lowest === this.chain) return undefined;
-    const node = this.nodes.next[this.buckets.tag[lowest]];
-    const key = this.nodes.key[node];
-    this.drop(node);
-    return key;
-  }
 
   order(): number[] {
     const keys: number[] = [];
-    const { buckets } = this;
-    for (
-      let bucket = buckets.next[this.chain];
-      bucket !== this.chain;
-      bucket = buckets.next[bucket]
-    ) {
-      this.nodes.keys(buckets.tag[bucket], keys);
+    for (let bucket = this.lowest(); bucket !== NIL; bucket = this.higher(bucket)) {
+      this.nodes.keys(this.buckets.tag[bucket], keys);
     }
     return keys;
   }
 
-  /** A new, empty bucket for `count`, chained just before `before`. */
-  private bucket(count: number, before: number): number {
+  protected add(key: number): number {
+    const lowest = this.lowest();
+    const bucket = lowest !== NIL && this.buckets.count[lowest] === 1 ? lowest : this.bucket(1);
+    const node = this.nodes.allocate(key);
+    this.nodes.tag[node] = bucket;
+    this.nodes.linkBefore(node, this.buckets.tag[bucket]);
+    return node;
+  }
+
+  protected used(node: number): void {
+    const { buckets, nodes } = this;
+    const from = nodes.tag[node];
+    const count = buckets.count[from] + 1;
+    const higher = this.higher(from);
+    const joins = higher !== NIL && buckets.count[higher] === count;
+    if (!joins && nodes.prev[node] === nodes.next[node]) {
+      // Alone in its bucket, and no bucket for the new count: the bucket moves up with it.
+      buckets.count[from] = count;
+      return;
+    }
+    const to = joins ? higher : this.bucket(count, buckets.next[from]);
+    nodes.moveToBack(node, buckets.tag[to]);
+    nodes.tag[node] = to;
+    this.dropIfEmpty(from);
+  }
+
+  protected victim(): number {
+    const lowest = this.lowest();
+    return lowest === NIL ? NIL : this.nodes.next[this.buckets.tag[lowest]];
+  }
+
+  protected keyOf(node: number): number {
+    return this.nodes.key[node];
+  }
+
+  protected drop(node: number): void {
+    const bucket = this.nodes.tag[node];
+    this.nodes.unlink(node);
+    this.nodes.release(node);
+    this.dropIfEmpty(bucket);
+  }
+
+  protected dropAll(): void {
+    for (let bucket = this.lowest(); bucket !== NIL; bucket = this.higher(bucket)) {
+      this.nodes.releaseAll(this.buckets.tag[bucket]);
+      this.nodes.release(this.buckets.tag[bucket]);
+    }
+    this.buckets.releaseAll(this.chain);
+  }
+
+  /** The bucket of the lowest count, or NIL. */
+  private lowest(): number {
+    const first = this.buckets.next[this.chain];
+    return first === this.chain ? NIL : first;
+  }
+
+  /** The bucket of the next higher count, or NIL. */
+  private higher(bucket: number): number {
+    const next = this.buckets.next[bucket];
+    return next === this.chain ? NIL : next;
+  }
+
+  /** A new, empty bucket for `count`, chained before `before` (by default at the lowest end). */
+  private bucket(count: number, before = this.buckets.next[this.chain]): number {
     const bucket = this.buckets.allocate(NIL);
     this.buckets.count[bucket] = count;
     this.buckets.tag[bucket] = this.nodes.list();
     this.buckets.linkBefore(bucket, before);
     return bucket;
-  }
-
-  private drop(node: number): void {
-    const bucket = this.nodes.tag[node];
-    this.nodes.unlink(node);
-    this.index.delete(this.nodes.key[node]);
-    this.nodes.release(node);
-    this.dropIfEmpty(bucket);
   }
 
   private dropIfEmpty(bucket: number): void {

@@ -1,10 +1,5 @@
-import {
-  EVICTION_REASONS,
-  type EvictionPolicy,
-  type EvictionReason,
-  checkedCapacity,
-} from './eviction-policy';
-import { KeyIndex } from './key-index';
+import { EVICTION_REASONS, type EvictionReason } from './eviction-policy';
+import { KeyedPolicy } from './keyed-policy';
 import { NIL, NodePool } from './node-pool';
 
 /**
@@ -13,81 +8,38 @@ import { NIL, NodePool } from './node-pool';
  * and how the victim is found. (Two classes for four policies, not four: the shadow bank calls
  * them all from one place, and V8 inlines such a call for up to four classes, not six.)
  */
-abstract class ListPolicy implements EvictionPolicy {
-  abstract readonly name: 'fifo' | 'lru' | 'clock' | 'sieve';
+abstract class ListPolicy extends KeyedPolicy {
+  abstract override readonly name: 'fifo' | 'lru' | 'clock' | 'sieve';
   readonly reason: EvictionReason;
-  readonly capacity: number;
   protected readonly pool = new NodePool();
-  protected readonly index = new KeyIndex();
   protected readonly list = this.pool.list();
 
   constructor(name: 'fifo' | 'lru' | 'clock' | 'sieve', capacity: number) {
+    super(capacity);
     this.reason = EVICTION_REASONS[name];
-    this.capacity = checkedCapacity(capacity);
   }
 
-  get size(): number {
-    return this.index.size;
-  }
-
-  has(key: number): boolean {
-    return this.index.get(key) !== NIL;
-  }
-
-  insert(key: number): number | undefined {
-    if (this.index.get(key) !== NIL) throw new Error(`key ${key} is already cached`);
-    const evicted = this.index.size >= this.capacity ? this.evict() : undefined;
+  protected add(key: number): number {
     const node = this.pool.allocate(key);
     this.pool.linkBefore(node, this.newKeyBefore());
-    this.index.set(key, node);
-    return evicted;
+    return node;
   }
 
-  read(key: number): boolean {
-    const node = this.index.get(key);
-    if (node === NIL) return false;
-    this.used(node);
-    return true;
+  protected keyOf(node: number): number {
+    return this.pool.key[node];
   }
-
-  written(key: number): boolean {
-    return this.read(key);
-  }
-
-  removed(key: number): void {
-    const node = this.index.get(key);
-    if (node !== NIL) this.drop(node);
-  }
-
-  cleared(): void {
-    this.pool.releaseAll(this.list);
-    this.index.clear();
-  }
-
-  evict(): number | undefined {
-    if (this.pool.isEmpty(this.list)) return undefined;
-    const victim = this.victim();
-    const key = this.pool.key[victim];
-    this.drop(victim);
-    return key;
-  }
-
-  abstract order(): number[];
-
-  /** What a read or a write does to a cached key's node. */
-  protected abstract used(node: number): void;
-
-  /** The node a new key is linked before (the list itself: at the newest end). */
-  protected abstract newKeyBefore(): number;
-
-  /** The node to evict from a list that is not empty; may move a hand or clear bits on the way. */
-  protected abstract victim(): number;
 
   protected drop(node: number): void {
     this.pool.unlink(node);
-    this.index.delete(this.pool.key[node]);
     this.pool.release(node);
   }
+
+  protected dropAll(): void {
+    this.pool.releaseAll(this.list);
+  }
+
+  /** The node a new key is linked before (the list itself: at the newest end). */
+  protected abstract newKeyBefore(): number;
 }
 
 /**
@@ -118,7 +70,7 @@ export class QueuePolicy extends ListPolicy {
   }
 
   protected victim(): number {
-    return this.pool.next[this.list];
+    return this.pool.isEmpty(this.list) ? NIL : this.pool.next[this.list];
   }
 }
 
@@ -146,8 +98,8 @@ export class HandPolicy extends ListPolicy {
     this.newBehindHand = name === 'clock';
   }
 
-  override cleared(): void {
-    super.cleared();
+  protected override dropAll(): void {
+    super.dropAll();
     this.hand = NIL;
   }
 
@@ -177,6 +129,7 @@ export class HandPolicy extends ListPolicy {
 
   protected victim(): number {
     const { pool, list } = this;
+    if (pool.isEmpty(list)) return NIL;
     let node = this.hand === NIL ? pool.next[list] : this.hand;
     while (pool.tag[node] === 1) {
       pool.tag[node] = 0;
