@@ -116,12 +116,12 @@ export class ArcPolicy implements EvictionPolicy {
     return this.pool.key[victim];
   }
 
-  /** REPLACE's choice: T1 while it is over its target (or at it, for a B2 ghost), or if T2 is empty. */
+  /** REPLACE's choice: T1 while over its target (or at it, for a B2 ghost), or if T2 is empty. */
   private fromT1(t1: number, t2: number, incomingInB2: boolean): boolean {
     return t1 >= 1 && (t1 > this.p || (incomingInB2 && t1 === this.p) || t2 === 0);
   }
 
-  /** Cases II and III: a ghost in B1 moves the target up, one in B2 down, by the ratio of the ghost lists. */
+  /** Cases II and III: a B1 ghost moves the target up, a B2 ghost down, by the lists' ratio. */
   private adapt(ghosts: number): void {
     const b1 = this.lengths[B1];
     const b2 = this.lengths[B2];
@@ -131,8 +131,8 @@ export class ArcPolicy implements EvictionPolicy {
 
   /**
    * Case IV: room in the ghosts for a new key, so that |T1|+|B1| <= c and all four <= 2c. The
-   * ghost list trimmed is never empty: when it would be, the cache was full and REPLACE just
-   * added to it.
+   * list trimmed is never empty: by then T1 and T2 each hold fewer than c keys (the cache had
+   * room, or REPLACE just made some), so the condition that picks B1 or B2 implies a ghost in it.
    */
   private trimGhosts(): void {
     const t1 = this.lengths[T1];

@@ -49,7 +49,8 @@ function plan(trace: Trace): { keys: Int32Array; nextUse: Float64Array; distinct
     if (id === undefined) ids.set(entry.key, (id = ids.size));
     keys[i] = id;
   }
-  // Backwards: `upcoming[id]` is the next lookup of id, or NEVER if a write of id or a clear comes first.
+  // Backwards: `upcoming[id]` is the next lookup of id, or NEVER if a write of id or a clear
+  // comes first.
   const upcoming = new Float64Array(ids.size).fill(NEVER);
   const nextUse = new Float64Array(trace.length);
   for (let i = trace.length - 1; i >= 0; i--) {
@@ -66,14 +67,16 @@ function plan(trace: Trace): { keys: Int32Array; nextUse: Float64Array; distinct
 
 /**
  * The cached keys in a max-heap by next use. An entry is pushed at every use and older entries
- * of a key are skipped when they surface (each carries the key's use count at its push).
+ * of a key are skipped when they surface (each carries the key's use count at its push); when
+ * the heap fills up with them, it keeps only the current ones.
  */
 class FarthestFirst {
   private readonly cached: Uint8Array;
   private readonly uses: Float64Array;
-  private heapNext: number[] = [];
-  private heapKey: number[] = [];
-  private heapUses: number[] = [];
+  private readonly heapNext: Float64Array;
+  private readonly heapKey: Int32Array;
+  private readonly heapUses: Float64Array;
+  private length = 0;
   private size = 0;
 
   constructor(
@@ -82,6 +85,10 @@ class FarthestFirst {
   ) {
     this.cached = new Uint8Array(distinct);
     this.uses = new Float64Array(distinct);
+    const room = 4 * capacity + 64;
+    this.heapNext = new Float64Array(room);
+    this.heapKey = new Int32Array(room);
+    this.heapUses = new Float64Array(room);
   }
 
   /** Uses `key` (next used at `next`); stores it if absent. Returns whether it was cached. */
@@ -92,17 +99,15 @@ class FarthestFirst {
       this.cached[key] = 1;
       this.size++;
     }
+    if (this.length === this.heapKey.length) this.compact();
     this.push(next, key, ++this.uses[key]);
-    if (this.heapKey.length > 4 * this.capacity + 64) this.compact();
     return hit;
   }
 
   clear(): void {
     this.cached.fill(0);
     this.size = 0;
-    this.heapNext = [];
-    this.heapKey = [];
-    this.heapUses = [];
+    this.length = 0;
   }
 
   private current(slot: number): boolean {
@@ -117,28 +122,25 @@ class FarthestFirst {
     this.pop();
   }
 
-  /** Keeps only the current entries, so the heap holds about one entry per cached key. */
+  /** Keeps only the current entries (one per cached key), as a heap again. */
   private compact(): void {
-    const next: number[] = [];
-    const key: number[] = [];
-    const uses: number[] = [];
-    for (let slot = 0; slot < this.heapKey.length; slot++) {
+    let kept = 0;
+    for (let slot = 0; slot < this.length; slot++) {
       if (!this.current(slot)) continue;
-      next.push(this.heapNext[slot]);
-      key.push(this.heapKey[slot]);
-      uses.push(this.heapUses[slot]);
+      this.heapNext[kept] = this.heapNext[slot];
+      this.heapKey[kept] = this.heapKey[slot];
+      this.heapUses[kept] = this.heapUses[slot];
+      kept++;
     }
-    this.heapNext = next;
-    this.heapKey = key;
-    this.heapUses = uses;
-    for (let slot = (next.length >> 1) - 1; slot >= 0; slot--) this.siftDown(slot);
+    this.length = kept;
+    for (let slot = (kept >> 1) - 1; slot >= 0; slot--) this.siftDown(slot);
   }
 
   private push(next: number, key: number, uses: number): void {
-    this.heapNext.push(next);
-    this.heapKey.push(key);
-    this.heapUses.push(uses);
-    let slot = this.heapNext.length - 1;
+    let slot = this.length++;
+    this.heapNext[slot] = next;
+    this.heapKey[slot] = key;
+    this.heapUses[slot] = uses;
     while (slot > 0) {
       const parent = (slot - 1) >> 1;
       if (this.heapNext[parent] >= this.heapNext[slot]) break;
@@ -148,22 +150,18 @@ class FarthestFirst {
   }
 
   private pop(): void {
-    const last = this.heapNext.length - 1;
-    this.swap(0, last);
-    this.heapNext.pop();
-    this.heapKey.pop();
-    this.heapUses.pop();
+    this.length--;
+    this.swap(0, this.length);
     this.siftDown(0);
   }
 
   private siftDown(from: number): void {
-    const length = this.heapNext.length;
     for (let slot = from; ;) {
       const left = 2 * slot + 1;
       const right = left + 1;
       let largest = slot;
-      if (left < length && this.heapNext[left] > this.heapNext[largest]) largest = left;
-      if (right < length && this.heapNext[right] > this.heapNext[largest]) largest = right;
+      if (left < this.length && this.heapNext[left] > this.heapNext[largest]) largest = left;
+      if (right < this.length && this.heapNext[right] > this.heapNext[largest]) largest = right;
       if (largest === slot) return;
       this.swap(slot, largest);
       slot = largest;
@@ -171,10 +169,15 @@ class FarthestFirst {
   }
 
   private swap(a: number, b: number): void {
-    for (const array of [this.heapNext, this.heapKey, this.heapUses]) {
-      const kept = array[a];
-      array[a] = array[b];
-      array[b] = kept;
-    }
+    const { heapNext, heapKey, heapUses } = this;
+    const next = heapNext[a];
+    const key = heapKey[a];
+    const uses = heapUses[a];
+    heapNext[a] = heapNext[b];
+    heapKey[a] = heapKey[b];
+    heapUses[a] = heapUses[b];
+    heapNext[b] = next;
+    heapKey[b] = key;
+    heapUses[b] = uses;
   }
 }
