@@ -8,13 +8,15 @@ import {
   simulate,
 } from './index';
 
-const entry = (keys: number): fc.Arbitrary<TraceEntry> =>
+/** Lookups, writes (a fifth as many) and clears (`clears` in 80) of `keys` keys. */
+const entry = (keys: number, clears: number): fc.Arbitrary<TraceEntry> =>
   fc.oneof(
-    { weight: 12, arbitrary: fc.nat(keys - 1).map((key) => ({ kind: 'lookup' as const, key })) },
-    { weight: 3, arbitrary: fc.nat(keys - 1).map((key) => ({ kind: 'write' as const, key })) },
-    { weight: 1, arbitrary: fc.constant({ kind: 'clear' as const }) },
+    { weight: 60, arbitrary: fc.nat(keys - 1).map((key) => ({ kind: 'lookup' as const, key })) },
+    { weight: 15, arbitrary: fc.nat(keys - 1).map((key) => ({ kind: 'write' as const, key })) },
+    { weight: clears, arbitrary: fc.constant({ kind: 'clear' as const }) },
   );
-const trace = (keys: number, maxLength: number) => fc.array(entry(keys), { maxLength });
+const trace = (keys: number, maxLength: number, { minLength = 0, clears = 5 } = {}) =>
+  fc.array(entry(keys, clears), { minLength, maxLength, size: 'max' });
 const CAPACITIES = [1, 2, 3, 4, 5, 6];
 
 /**
@@ -57,7 +59,49 @@ function fewestMisses(entries: Trace, capacity: number): number {
   return search(0, []);
 }
 
+/** OPT the slow way: at each eviction, scan ahead for each cached key's next use. */
+function farthestFirstMisses(entries: Trace, capacity: number): number {
+  const nextUse = (key: number, after: number): number => {
+    for (let at = after + 1; at < entries.length; at++) {
+      const entry = entries[at];
+      if (entry.kind === 'clear' || (entry.kind === 'write' && entry.key === key)) break;
+      if (entry.kind === 'lookup' && entry.key === key) return at;
+    }
+    return Infinity;
+  };
+  let cached: number[] = [];
+  let misses = 0;
+  entries.forEach((entry, at) => {
+    if (entry.kind === 'clear') cached = [];
+    else if (!cached.includes(entry.key)) {
+      if (entry.kind === 'lookup') misses++;
+      if (cached.length === capacity) {
+        const farthest = Math.max(...cached.map((key) => nextUse(key, at)));
+        const victim = cached.find((key) => nextUse(key, at) === farthest);
+        cached = cached.filter((key) => key !== victim);
+      }
+      cached.push(entry.key);
+    }
+  });
+  return misses;
+}
+
 describe("Bélády's OPT", () => {
+  it('equals a direct scan for the farthest next use on long traces (its heap compacts)', () => {
+    fc.assert(
+      fc.property(
+        trace(16, 400, { minLength: 200, clears: 0 }),
+        fc.integer({ min: 1, max: 6 }),
+        (entries, capacity) => {
+          expect(belady(entries, [capacity])[0].misses).toBe(
+            farthestFirstMisses(entries, capacity),
+          );
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
   it('is the true optimum: no choice of victims misses less (exhaustive search)', () => {
     fc.assert(
       fc.property(trace(5, 14), fc.integer({ min: 1, max: 3 }), (entries, capacity) => {

@@ -8,7 +8,7 @@ import {
   createPolicy,
 } from './index';
 
-const RUNS = 300;
+const RUNS = 100;
 
 /**
  * Twelve keys spread over the index range: small ones (looked up directly), around the limit of
@@ -35,7 +35,7 @@ const operation: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant('remove' as const), key }) },
   { weight: 1, arbitrary: fc.constant({ op: 'clear' as const }) },
 );
-const operations = fc.array(operation, { maxLength: 120 });
+const operations = fc.array(operation, { maxLength: 120, size: 'max' });
 
 function run(cache: KeyCache, op: Op): void {
   if (op.op === 'lookup') cache.lookup(op.key, op.fillOnMiss);
@@ -295,20 +295,24 @@ describe('each policy against a naive model', () => {
       { weight: 1, arbitrary: fc.constant('clear' as const) },
     );
     fc.assert(
-      fc.property(capacity, fc.array(request, { maxLength: 200 }), (size, requests) => {
-        const cache = new KeyCache('arc', size);
-        const model = new ArcModel(size);
-        for (const next of requests) {
-          if (next === 'clear') {
-            cache.clear();
-            model.clear();
-            continue;
+      fc.property(
+        capacity,
+        fc.array(request, { maxLength: 200, size: 'max' }),
+        (size, requests) => {
+          const cache = new KeyCache('arc', size);
+          const model = new ArcModel(size);
+          for (const next of requests) {
+            if (next === 'clear') {
+              cache.clear();
+              model.clear();
+              continue;
+            }
+            expect(cache.lookup(next, true)).toBe(model.request(next));
+            expect(sorted(cache.policy.order())).toEqual(sorted([...model.t1, ...model.t2]));
+            expect((cache.policy as ArcPolicy).target).toBe(model.p);
           }
-          expect(cache.lookup(next, true)).toBe(model.request(next));
-          expect(sorted(cache.policy.order())).toEqual(sorted([...model.t1, ...model.t2]));
-          expect((cache.policy as ArcPolicy).target).toBe(model.p);
-        }
-      }),
+        },
+      ),
       { numRuns: RUNS },
     );
   });
@@ -360,7 +364,7 @@ describe('KeyIndex', () => {
       fc.constant(['clear'] as const),
     );
     fc.assert(
-      fc.property(fc.array(step, { maxLength: 300 }), (steps) => {
+      fc.property(fc.array(step, { maxLength: 300, size: 'max' }), (steps) => {
         const index = new KeyIndex();
         const map = new Map<number, number>();
         for (const [kind, k, node] of steps) {

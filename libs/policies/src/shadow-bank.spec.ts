@@ -105,7 +105,7 @@ describe('ShadowBank, on any live workload', () => {
       fc.property(
         fc.constantFrom(...EVICTION_POLICIES),
         fc.integer({ min: 1, max: 8 }),
-        fc.array(liveOp, { maxLength: 250 }),
+        fc.array(liveOp, { maxLength: 250, size: 'max' }),
         (livePolicy, liveCapacity, ops) => {
           const live = new KeyCache(livePolicy, liveCapacity);
           const bank = new ShadowBank({ maxCapacity: 8 });
@@ -142,7 +142,7 @@ describe('ShadowBank, on any live workload', () => {
           expect(liveShadow).toEqual(live.result());
         },
       ),
-      { numRuns: 200 },
+      { numRuns: 100 },
     );
   });
 });
