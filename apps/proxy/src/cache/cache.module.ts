@@ -6,7 +6,7 @@ import { CacheMetrics } from './cache-metrics';
 import { CacheController } from './cache.controller';
 import { CacheService } from './cache.service';
 import { EntryCache } from './entry-cache';
-import { createPolicy } from './eviction-policy';
+import { createPolicy } from '@semicache/policies';
 
 @Module({
   imports: [UpstreamModule],
@@ -16,7 +16,7 @@ import { createPolicy } from './eviction-policy';
       provide: EntryCache,
       inject: [PROXY_CONFIG],
       useFactory: (config: ProxyConfig) =>
-        new EntryCache(config.capacity, createPolicy(config.eviction)),
+        new EntryCache(createPolicy(config.eviction, config.capacity)),
     },
     CacheService,
     CacheMetrics,

@@ -11,7 +11,7 @@ import type { ProxyConfig } from '../config/proxy-config';
 import { CacheMetrics } from './cache-metrics';
 import { CacheService } from './cache.service';
 import { EntryCache } from './entry-cache';
-import { createPolicy } from './eviction-policy';
+import { createPolicy } from '@semicache/policies';
 
 /** An upstream whose replies the test releases one by one, in any order. */
 class ScriptedUpstream {
@@ -88,7 +88,7 @@ function serviceOver<U extends TableUpstream | ScriptedUpstream>(
   capacity = 5,
   maxMessageLength = 64 * 1024,
 ) {
-  const cache = new EntryCache(capacity, createPolicy('fifo'));
+  const cache = new EntryCache(createPolicy('fifo', capacity));
   const registry = new Registry();
   const service = new CacheService(
     { maxMessageLength } as ProxyConfig,

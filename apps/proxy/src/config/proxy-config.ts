@@ -1,3 +1,4 @@
+import type { EvictionPolicyName } from '@semicache/policies';
 import {
   hostPortSchema,
   listenerOptions,
@@ -9,12 +10,17 @@ import {
 } from '@semicache/runtime';
 import { FRAMINGS } from '@semicache/client';
 import { z } from 'zod';
-import { EVICTION_POLICIES } from '../cache/eviction-policy';
+
+/** The policies the live cache offers so far (the library has more, wired in later). */
+export const PROXY_EVICTION_POLICIES = [
+  'fifo',
+  'lru',
+] as const satisfies readonly EvictionPolicyName[];
 
 export const proxyConfigSchema = listenerSchema.merge(loggingSchema).extend({
   upstream: hostPortSchema,
   capacity: positiveInt,
-  eviction: z.enum(EVICTION_POLICIES),
+  eviction: z.enum(PROXY_EVICTION_POLICIES),
   upstreamTimeoutMs: positiveInt,
   upstreamConnectTimeoutMs: positiveInt,
   reconnectMinMs: positiveInt,
