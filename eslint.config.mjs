@@ -75,9 +75,9 @@ export default tseslint.config(
       ],
     },
   },
-  // The codec is pure TypeScript: no NestJS, no RxJS, no other library of ours.
+  // The codec and the policies are pure TypeScript: no NestJS, no RxJS, no other library of ours.
   {
-    files: ['libs/protocol/**/*.ts'],
+    files: ['libs/protocol/**/*.ts', 'libs/policies/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -86,7 +86,7 @@ export default tseslint.config(
             { group: ['**/apps/**'], message: 'libs must not import apps' },
             {
               group: ['@nestjs/*', 'rxjs', '@semicache/*'],
-              message: 'the codec imports no framework',
+              message: 'the codec and the policies import no framework',
             },
           ],
         },

@@ -59,7 +59,8 @@ export class ScriptedPeer {
       buffer += text;
       let start = 0;
       for (let lf = buffer.indexOf('\n'); lf !== -1; lf = buffer.indexOf('\n', start)) {
-        const line = buffer.slice(start, lf);
+        // Without the CR of a CRLF, as semicache's own server reads lines.
+        const line = buffer.slice(start, lf).replace(/\r$/, '');
         start = lf + 1;
         this.received.push(line);
         const reply = script(line);

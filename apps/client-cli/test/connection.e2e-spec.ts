@@ -48,7 +48,8 @@ describe('a peer that accepts and never answers', () => {
     expect(run.stdout).toBe('');
     expect(lines(run.stderr)).toHaveLength(1);
     expect(run.stderr).toContain(`127.0.0.1:${peer.port}`);
-    expect(peer.received()).toBe('OP=GET;IND=1;\n');
+    // The first request of a connection, with the default --framing auto: ended by CRLF.
+    expect(peer.received()).toBe('OP=GET;IND=1;\r\n');
     expect(run.elapsedMs).toBeLessThan(4000);
   });
 
@@ -74,6 +75,7 @@ describe('--help', () => {
       '--host',
       '--port',
       '--timeout',
+      '--framing',
       '--json',
       '--server-admin',
       '--proxy-admin',

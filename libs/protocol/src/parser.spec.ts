@@ -5,6 +5,7 @@ import {
   ProtocolError,
   assertIndicesWithin,
   errorReply,
+  isCompleteReply,
   isCompleteRequest,
   parseReply,
   parseRequest,
@@ -546,10 +547,12 @@ describe('protocol vectors', () => {
       expect(isCompleteRequest(vector.request, vector.options)).toBe(!('code' in vector));
       if ('code' in vector) expectRejected(codec, vector.request, vector.code, vector.message);
       else expectAccepted(codec, vector.request, vector.parsed, vector.canonical ?? vector.request);
-    } else if ('code' in vector) {
-      expectRejected(replyCodec, vector.reply, vector.code, vector.message);
     } else {
-      expectAccepted(replyCodec, vector.reply, vector.parsed, vector.canonical ?? vector.reply);
+      // What parses is a complete reply: taken at once when it comes unterminated.
+      expect(isCompleteReply(vector.reply)).toBe(!('code' in vector));
+      if ('code' in vector) expectRejected(replyCodec, vector.reply, vector.code, vector.message);
+      else
+        expectAccepted(replyCodec, vector.reply, vector.parsed, vector.canonical ?? vector.reply);
     }
   });
 
@@ -574,6 +577,31 @@ describe('protocol vectors', () => {
       ].sort();
     expect(ops('request')).toEqual(['ADD', 'CLR', 'GET', 'PUT']);
     expect(ops('reply')).toEqual(['ADD', 'CLR', 'ERR', 'GET', 'PUT']);
+  });
+});
+
+describe('isCompleteReply: a reply read without a line terminator', () => {
+  const get12: Request = { op: 'GET', indices: [1, 2] };
+  const put: Request = { op: 'PUT', indices: [3], values: [-5n] };
+  it.each<[string, string, Request, boolean]>([
+    ['the whole reply', 'OP=GET;IND=1,2;DATA=5,6;', get12, true],
+    ['without its final ;', 'OP=GET;IND=1,2;DATA=5,6', get12, true],
+    ['with an extra field', 'OP=GET;IND=1,2;DATA=5,6;CODE=200;', get12, true],
+    ['an error reply, to any request', 'OP=ERR;CODE=BAD_INDEX;MSG=no;', put, true],
+    ['a PUT echoed in another order', 'OP=PUT;DATA=-5;IND=3;', put, true],
+    ['the front of a reply', 'OP=GET;IND=1,2;', get12, false],
+    ['a front cut inside a field', 'OP=GET;IND=1,2;DA', get12, false],
+    ['fewer values than indices', 'OP=GET;IND=1,2;DATA=5;', get12, false],
+    ['the reply to other indices', 'OP=GET;IND=1;DATA=5;', get12, false],
+    ['the reply to another OP', 'OP=CLR;', get12, false],
+    ['a PUT reply with other values', 'OP=PUT;IND=3;DATA=5;', put, false],
+  ])('%s: %s', (_, text, request, complete) => {
+    expect(isCompleteReply(text, request)).toBe(complete);
+  });
+
+  it('without a request, any reply that parses is complete', () => {
+    expect(isCompleteReply('OP=CLR;')).toBe(true);
+    expect(isCompleteReply('OP=GET;IND=1;')).toBe(false);
   });
 });
 

@@ -1,3 +1,4 @@
+import { DEFAULT_BARE_MESSAGE_DELAY_MS } from '@semicache/protocol';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
 
@@ -75,7 +76,7 @@ export function listenerOptions(
       description:
         'pause after which a whole message without a line terminator (ends in ";", or parses) is answered',
       env: `${prefix}_BARE_MESSAGE_DELAY_MS`,
-      default: '50',
+      default: String(DEFAULT_BARE_MESSAGE_DELAY_MS),
     },
     {
       flags: '--partial-message-timeout-ms <ms>',

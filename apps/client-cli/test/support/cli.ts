@@ -37,14 +37,20 @@ function cleanEnv(): NodeJS.ProcessEnv {
  */
 export function runCli(
   args: readonly string[],
-  options: { input?: string; killAfterMs?: number; entry?: string } = {},
+  options: {
+    input?: string;
+    killAfterMs?: number;
+    entry?: string;
+    /** Variables set for this run (on top of the cleaned environment). */
+    env?: Record<string, string>;
+  } = {},
 ): Promise<CliRun> {
   const entry = options.entry ?? ENTRY.cli;
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" first`);
   const started = Date.now();
   const child = spawn(process.execPath, [entry, ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],
-    env: cleanEnv(),
+    env: { ...cleanEnv(), ...options.env },
   });
   children.add(child);
   let stdout = '';

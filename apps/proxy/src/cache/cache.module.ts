@@ -7,7 +7,7 @@ import { CacheMetrics } from './cache-metrics';
 import { CacheController } from './cache.controller';
 import { CacheService } from './cache.service';
 import { EntryCache } from './entry-cache';
-import { createPolicy } from './eviction-policy';
+import { createPolicy } from '@semicache/policies';
 import { InvalidationMetrics } from './invalidation-metrics';
 
 @Module({
@@ -18,7 +18,7 @@ import { InvalidationMetrics } from './invalidation-metrics';
       provide: EntryCache,
       inject: [PROXY_CONFIG],
       useFactory: (config: ProxyConfig) =>
-        new EntryCache(config.capacity, createPolicy(config.eviction)),
+        new EntryCache(createPolicy(config.eviction, config.capacity)),
     },
     {
       provide: CacheCoherence,

@@ -12,7 +12,7 @@ import { CacheCoherence } from './cache-coherence';
 import { CacheMetrics } from './cache-metrics';
 import { CacheService } from './cache.service';
 import { EntryCache } from './entry-cache';
-import { createPolicy } from './eviction-policy';
+import { createPolicy } from '@semicache/policies';
 
 /** An upstream whose replies the test releases one by one, in any order. */
 class ScriptedUpstream {
@@ -90,7 +90,7 @@ function serviceOver<U extends TableUpstream | ScriptedUpstream>(
   maxMessageLength = 64 * 1024,
   listening = false,
 ) {
-  const cache = new EntryCache(capacity, createPolicy('fifo'));
+  const cache = new EntryCache(createPolicy('fifo', capacity));
   const registry = new Registry();
   const coherence = new CacheCoherence(cache, listening);
   const service = new CacheService(

@@ -10,13 +10,13 @@ import {
   type PutRequest,
   sumInt64,
 } from '@semicache/protocol';
+import type { EvictionPolicyName } from '@semicache/policies';
 import { FailoverClient, UpstreamError } from '@semicache/transport';
 import { PROXY_CONFIG, type ProxyConfig } from '../config/proxy-config';
 import type { CacheStats } from '@semicache/client';
 import { CacheCoherence } from './cache-coherence';
 import { CacheMetrics } from './cache-metrics';
 import { type CachedEntry, EntryCache } from './entry-cache';
-import type { EvictionPolicyName } from './eviction-policy';
 import { FetchBatcher } from './fetch-batcher';
 import type { WriteFence } from './write-fence';
 

@@ -1,8 +1,9 @@
+import { type EvictionPolicyName, createPolicy } from '@semicache/policies';
+import { PROXY_EVICTION_POLICIES } from '../config/proxy-config';
 import { EntryCache } from './entry-cache';
-import { EVICTION_POLICIES, type EvictionPolicyName, createPolicy } from './eviction-policy';
 
 function cacheOf(capacity: number, policy: EvictionPolicyName): EntryCache {
-  return new EntryCache(capacity, createPolicy(policy));
+  return new EntryCache(createPolicy(policy, capacity));
 }
 
 /** Stores index i with value i*10 at time `now`; returns the evictions of each store. */
@@ -12,7 +13,7 @@ function fill(cache: EntryCache, indices: readonly number[], now = 1000): number
 
 const order = (cache: EntryCache): number[] => cache.entries().map((entry) => entry.index);
 
-describe.each(EVICTION_POLICIES)('EntryCache (%s)', (policy) => {
+describe.each(PROXY_EVICTION_POLICIES)('EntryCache (%s)', (policy) => {
   it('starts empty and reports its capacity and policy', () => {
     const cache = cacheOf(5, policy);
     expect(cache.size).toBe(0);
@@ -172,7 +173,7 @@ describe('EntryCache: where FIFO and LRU differ', () => {
   });
 
   it('an overwritten entry keeps its new value and time wherever the policy puts it', () => {
-    for (const policy of EVICTION_POLICIES) {
+    for (const policy of PROXY_EVICTION_POLICIES) {
       const cache = cacheOf(3, policy);
       fill(cache, [0, 1, 2], 1000);
       cache.store(0, -5n, 3000);

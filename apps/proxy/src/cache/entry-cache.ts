@@ -1,4 +1,4 @@
-import type { EvictionPolicy } from './eviction-policy';
+import type { EvictionPolicy } from '@semicache/policies';
 
 export interface CachedEntry {
   readonly index: number;
@@ -13,16 +13,17 @@ interface Slot {
 }
 
 /**
- * A bounded map from table index to value; the policy picks what is evicted. Pure: no I/O and
- * no clock of its own, so it is tested directly.
+ * A bounded map from table index to value; the policy holds the capacity and picks what is
+ * evicted. Pure: no I/O and no clock of its own, so it is tested directly.
  */
 export class EntryCache {
   private readonly slots = new Map<number, Slot>();
 
-  constructor(
-    readonly capacity: number,
-    readonly policy: EvictionPolicy,
-  ) {}
+  constructor(readonly policy: EvictionPolicy) {}
+
+  get capacity(): number {
+    return this.policy.capacity;
+  }
 
   get size(): number {
     return this.slots.size;
@@ -50,17 +51,10 @@ export class EntryCache {
       this.policy.written(index);
       return 0;
     }
-    let evicted = 0;
-    if (this.slots.size >= this.capacity) {
-      const victim = this.policy.victim();
-      if (victim !== undefined) {
-        this.remove(victim);
-        evicted = 1;
-      }
-    }
+    const victim = this.policy.insert(index);
+    if (victim !== undefined) this.slots.delete(victim);
     this.slots.set(index, { value, storedAt: now });
-    this.policy.inserted(index);
-    return evicted;
+    return victim === undefined ? 0 : 1;
   }
 
   remove(index: number): void {
@@ -74,7 +68,7 @@ export class EntryCache {
 
   /** Every entry in eviction order: the next victim first. */
   entries(): CachedEntry[] {
-    return Array.from(this.policy.order(), (index) => {
+    return this.policy.order().map((index) => {
       const slot = this.slots.get(index)!;
       return { index, value: slot.value, storedAt: slot.storedAt };
     });

@@ -1,3 +1,4 @@
+import type { EvictionPolicyName } from '@semicache/policies';
 import {
   hostPortListSchema,
   listenerOptions,
@@ -8,18 +9,25 @@ import {
   positiveInt,
   redisUrlSchema,
 } from '@semicache/runtime';
+import { FRAMINGS } from '@semicache/client';
 import { z } from 'zod';
-import { EVICTION_POLICIES } from '../cache/eviction-policy';
+
+/** The policies the live cache offers so far (the library has more, wired in later). */
+export const PROXY_EVICTION_POLICIES = [
+  'fifo',
+  'lru',
+] as const satisfies readonly EvictionPolicyName[];
 
 export const proxyConfigSchema = listenerSchema.merge(loggingSchema).extend({
   upstream: hostPortListSchema,
   invalidation: redisUrlSchema.optional(),
   capacity: positiveInt,
-  eviction: z.enum(EVICTION_POLICIES),
+  eviction: z.enum(PROXY_EVICTION_POLICIES),
   upstreamTimeoutMs: positiveInt,
   upstreamConnectTimeoutMs: positiveInt,
   reconnectMinMs: positiveInt,
   reconnectMaxMs: positiveInt,
+  upstreamFraming: z.enum(FRAMINGS),
 });
 export type ProxyConfig = z.infer<typeof proxyConfigSchema>;
 
@@ -84,6 +92,13 @@ export function loadProxyConfig(argv: readonly string[] = process.argv): ProxyCo
         description: 'longest pause between reconnection attempts',
         env: `${PREFIX}_RECONNECT_MAX_MS`,
         default: '2000',
+      },
+      {
+        flags: '--upstream-framing <framing>',
+        description:
+          'how requests go to the server: line (pipelined, ended by a line feed), bare (one at a time, no terminator, for servers that read one message per recv) or auto (line if the first reply comes back as a line, else bare)',
+        env: `${PREFIX}_UPSTREAM_FRAMING`,
+        default: 'auto',
       },
     ],
     proxyConfigSchema,

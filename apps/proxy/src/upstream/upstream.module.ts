@@ -22,6 +22,9 @@ import { UpstreamMetrics } from './upstream-metrics';
           reconnectMaxMs: config.reconnectMaxMs,
           // A GET reply carries an index and a value (up to 20 characters) per index asked.
           maxReplyLength: config.maxMessageLength * 32,
+          framing: config.upstreamFraming,
+          // The short pause that ends a bare message ends a bare reply too.
+          replyPauseMs: config.bareMessageDelayMs,
           observer,
         });
         // The first attempt only: a proxy starts (and serves nothing but errors) while the server is down.
