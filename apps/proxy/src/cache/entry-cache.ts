@@ -37,6 +37,11 @@ export class EntryCache {
     return slot.value;
   }
 
+  /** The cached value, or undefined, without counting as a use. */
+  peek(index: number): bigint | undefined {
+    return this.slots.get(index)?.value;
+  }
+
   /** Stores a value; returns how many entries were evicted to make room (0 or 1). */
   store(index: number, value: bigint, now: number): number {
     const slot = this.slots.get(index);

@@ -1,12 +1,13 @@
 import type { EvictionPolicyName } from '@semicache/policies';
 import {
-  hostPortSchema,
+  hostPortListSchema,
   listenerOptions,
   listenerSchema,
   loggingOptions,
   loggingSchema,
   parseConfig,
   positiveInt,
+  redisUrlSchema,
 } from '@semicache/runtime';
 import { FRAMINGS } from '@semicache/client';
 import { z } from 'zod';
@@ -18,7 +19,8 @@ export const PROXY_EVICTION_POLICIES = [
 ] as const satisfies readonly EvictionPolicyName[];
 
 export const proxyConfigSchema = listenerSchema.merge(loggingSchema).extend({
-  upstream: hostPortSchema,
+  upstream: hostPortListSchema,
+  invalidation: redisUrlSchema.optional(),
   capacity: positiveInt,
   eviction: z.enum(PROXY_EVICTION_POLICIES),
   upstreamTimeoutMs: positiveInt,
@@ -42,10 +44,17 @@ export function loadProxyConfig(argv: readonly string[] = process.argv): ProxyCo
       ...listenerOptions(PREFIX, { port: 6001, adminPort: 9001, idleTimeoutMs: 300_000 }),
       ...loggingOptions(PREFIX),
       {
-        flags: '--upstream <host:port>',
-        description: 'the server to cache',
+        flags: '--upstream <host:port,...>',
+        description:
+          'the server to cache; several serving one table (a shared --store redis): the first that is up is used, the next when it goes down, the first again when it is back',
         env: `${PREFIX}_UPSTREAM`,
         default: '127.0.0.1:6002',
+      },
+      {
+        flags: '--invalidation <url>',
+        description:
+          'listen for the invalidations servers publish on this Redis (redis://HOST:PORT/DB) and drop what they name; while not listening, every read goes to the server',
+        env: `${PREFIX}_INVALIDATION`,
       },
       {
         flags: '--capacity <n>',
