@@ -5,6 +5,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { closeAllConnections, connectTo } from './support/line-client';
+import { logLines } from './support/logs';
 import { commandLine, descendants, isAlive } from './support/proc';
 import { ENTRY, ROOT, fsProbe, startApp, stopAll, waitFor } from './support/processes';
 import { runToExit } from './support/run-to-exit';
@@ -41,10 +43,10 @@ function runWrapper(
   });
   started.add(child.pid!);
   let output = '';
-  child.stderr!.setEncoding('utf8').on('data', (text: string) => (output += text));
+  child.stderr.setEncoding('utf8').on('data', (text: string) => (output += text));
   const lines: string[] = [];
   const waiting: Array<() => void> = [];
-  createInterface({ input: child.stdout! }).on('line', (line) => {
+  createInterface({ input: child.stdout }).on('line', (line) => {
     lines.push(line);
     output += `${line}\n`;
     for (const check of waiting) check();
@@ -80,6 +82,7 @@ function tree(wrapper: Wrapper): number[] {
 }
 
 afterEach(async () => {
+  closeAllConnections();
   for (const pid of started) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
   started.clear();
   await stopAll();
@@ -134,7 +137,7 @@ describe('a signal while the app is still starting', () => {
     server.child.kill('SIGTERM');
     expect(await server.exited).toEqual({ code: 0, signal: null });
     await server.closed;
-    expect(server.output()).toContain('SIGTERM: shutting down');
+    expect(server.output()).toContain('"signal":"SIGTERM","msg":"shutting down"');
     expect(server.output()).not.toContain('ready');
   });
 });
@@ -161,17 +164,25 @@ describe('a failed start', () => {
     return path;
   }
 
-  it('prints one line, without a stack trace, and exits 1', async () => {
+  it('logs one line, without a stack trace, and exits 1', async () => {
     const path = notADirectory();
     const result = await runToExit('server', [
       ...['--port', '0', '--admin-port', '0', '--data-dir', path],
     ]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^semicache server failed to start: cannot create .*a-file.*\n$/);
+    expect(logLines(result.stderr)).toEqual([
+      expect.objectContaining({
+        level: 'fatal',
+        app: 'server',
+        msg: 'failed to start',
+        error: expect.stringMatching(/^cannot create .*a-file/),
+      }),
+    ]);
+    expect(result.stderr).not.toContain('stack');
     expect(result.stdout).toBe('');
   });
 
-  it('prints one line when a port is taken, the admin port included', async () => {
+  it('logs one line when a port is taken, the admin port included', async () => {
     const port = await busyPort();
     const results = await Promise.all([
       runToExit('proxy', ['--port', String(port), '--admin-port', '0']),
@@ -179,20 +190,35 @@ describe('a failed start', () => {
     ]);
     for (const result of results) {
       expect(result.code).toBe(1);
-      expect(result.stderr).toMatch(/^semicache proxy failed to start: .*EADDRINUSE.*\n$/);
+      // Besides the failure, only the upstream's state (no server runs at its default address).
+      const lines = logLines(result.stderr).filter((line) => line.context !== 'Upstream');
+      expect(lines).toEqual([
+        expect.objectContaining({
+          level: 'fatal',
+          app: 'proxy',
+          msg: 'failed to start',
+          error: expect.stringContaining('EADDRINUSE'),
+        }),
+      ]);
     }
   });
 
-  it('prints the stack trace too with SEMICACHE_DEBUG=1', async () => {
+  it('adds the stack trace at --log-level debug (here through its variable)', async () => {
     const path = notADirectory();
     const result = await runToExit(
       'server',
       ['--port', '0', '--admin-port', '0', '--data-dir', path],
-      { env: { ...process.env, SEMICACHE_DEBUG: '1' } },
+      { env: { ...process.env, SEMICACHE_SERVER_LOG_LEVEL: 'debug' } },
     );
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('semicache server failed to start: cannot create');
-    expect(result.stderr).toMatch(/\n\s+at .*data-directory\.js:\d+/);
+    const failed = logLines(result.stderr).filter((line) => line.level === 'fatal');
+    expect(failed).toEqual([
+      expect.objectContaining({
+        msg: 'failed to start',
+        error: expect.stringMatching(/^cannot create /),
+        stack: expect.stringMatching(/\n\s+at .*data-directory\.js:\d+/),
+      }),
+    ]);
   });
 });
 
@@ -247,6 +273,43 @@ describe('the npm wrappers stop their apps when they are stopped', () => {
     npm.child.kill('SIGTERM');
     expect(await npm.exited).toEqual({ code: 0, signal: null });
     await gone(pids);
+  });
+
+  it('`npm run cluster` starts Redis, 2 servers and 3 proxies that serve one table; SIGTERM stops them all and removes its data', async () => {
+    const npm = runWrapper('npm', ['run', 'cluster', '--', '--any-ports']);
+    await npm.line(/^semicache cluster is running:/);
+    const address = async (name: string) => {
+      const [, host, port] = /^ {2}\S+\s+(\S+):(\d+)\s/.exec(
+        await npm.line(new RegExp(`^  ${name} `)),
+      )!;
+      return { host, port: Number(port) };
+    };
+    const redisLine = await npm.line(/^ {2}redis /);
+    const dataDir = /data in (\S+),/.exec(redisLine)![1];
+    expect(existsSync(dataDir)).toBe(true);
+    // A write through one proxy is read through the two others (and straight from a server).
+    const [first, second, third] = await Promise.all(
+      ['proxy-1', 'proxy-2', 'proxy-3'].map(async (name) => connectTo(await address(name))),
+    );
+    expect(await second.send('OP=GET;IND=1;')).toBe('OP=GET;IND=1;DATA=0;');
+    expect(await first.send('OP=PUT;IND=1;DATA=11;')).toBe('OP=PUT;IND=1;DATA=11;');
+    const server = await connectTo(await address('server-2'));
+    expect(await server.send('OP=GET;IND=1;')).toBe('OP=GET;IND=1;DATA=11;');
+    for (const proxy of [second, third]) {
+      await waitFor('the write to be seen', async () =>
+        (await proxy.send('OP=GET;IND=1;')) === 'OP=GET;IND=1;DATA=11;' ? true : undefined,
+      );
+    }
+    const pids = tree(npm);
+    const commands = pids.map(commandLine);
+    expect(commands.filter((command) => command.includes(ENTRY.server))).toHaveLength(2);
+    expect(commands.filter((command) => command.includes(ENTRY.proxy))).toHaveLength(3);
+    expect(commands.filter((command) => command.includes('redis-server'))).toHaveLength(1);
+
+    npm.child.kill('SIGTERM');
+    expect(await npm.exited).toEqual({ code: 0, signal: null });
+    await gone(pids);
+    expect(existsSync(dataDir)).toBe(false);
   });
 
   it('`npm start` refuses --proxy-upstream (its proxy is in front of its own server)', async () => {

@@ -1,5 +1,5 @@
 /**
- * Codec fuzzing at high run counts (issue 7; SPEC §2.3, §2.4, §8): binary strings and mutated
+ * Codec fuzzing at high run counts (issue 7): binary strings and mutated
  * valid messages (byte flips, insertions, deletions, truncations, duplicated separators, hostile
  * tokens such as NUL, invalid UTF-8 and huge numbers) through parseRequest, parseReply and the
  * FrameDecoder. The result is always a message or a ProtocolError with a known code and a
@@ -26,6 +26,7 @@ import {
   HOSTILE_TOKENS,
   type ModelFrame,
   binaryBytes,
+  cut,
   framesOf,
   judgeReply,
   mutated,
@@ -101,17 +102,6 @@ function checkBoth(bytes: Buffer): void {
 
 function seen(frame: Frame): ModelFrame {
   return frame.kind === 'message' ? { text: frame.text } : { tooLong: true };
-}
-
-function cut(buffer: Buffer, positions: readonly number[]): Buffer[] {
-  const points = [...new Set(positions.map((p) => p % (buffer.length + 1)))].sort((a, b) => a - b);
-  const chunks: Buffer[] = [];
-  let start = 0;
-  for (const point of [...points, buffer.length]) {
-    chunks.push(buffer.subarray(start, point));
-    start = point;
-  }
-  return chunks;
 }
 
 const streamPiece: fc.Arbitrary<Buffer> = fc.oneof(

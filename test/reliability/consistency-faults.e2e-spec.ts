@@ -1,6 +1,6 @@
 /**
- * The proxy issue's consistency check, run with faults injected (issue 7; SPEC §4
- * "Consistency with concurrent clients" and "Upstream failure").
+ * The proxy issue's consistency check, run with faults injected (issue 7): consistency with
+ * concurrent clients while the server fails under the proxy.
  *
  * The same workload as apps/proxy/test/concurrency.e2e-spec.ts (many clients, random GET / PUT
  * / ADD on a few indices through a tiny cache, so misses, evictions and races all happen), on a
@@ -12,7 +12,7 @@
  * UPSTREAM_TIMEOUT have an unknown outcome (a failed PUT may or may not have taken effect); all
  * others must be successes, and every value they read must be legal (test/support/history.ts).
  * Once quiet, the server's table read directly is checked as one more read, and the proxy must
- * agree with it on every index (SPEC §1: "the proxy is always consistent with the server").
+ * agree with it on every index: the proxy is always consistent with the server.
  */
 import { seededRandom } from '@semicache/client';
 import { closeAllConnections } from '../support/line-client';
@@ -23,6 +23,7 @@ import {
   countByOp,
   readFinalState,
   planOperations,
+  recordedOperation,
   verifyHistory,
 } from '../support/history';
 import { stats } from '../../apps/proxy/test/support/stack';
@@ -60,25 +61,7 @@ const SCHEDULE: ReadonlyArray<[number, Fault]> = [
 const figures: Record<string, Record<string, number | string>> = {};
 
 describe('the history checker with operations of unknown outcome', () => {
-  const op = (
-    client: number,
-    message: string,
-    interval: [number, number],
-    reply: string,
-  ): Operation => {
-    const [, kind, ind, data] = /^OP=(\w+);IND=([\d,]+);(?:DATA=([-\d,]+);)?$/.exec(message)!;
-    return {
-      client,
-      seq: interval[0],
-      op: kind as Operation['op'],
-      indices: ind.split(',').map(Number),
-      values: data === undefined ? [] : data.split(',').map(BigInt),
-      message,
-      invokedAt: BigInt(interval[0]),
-      completedAt: BigInt(interval[1]),
-      reply,
-    };
-  };
+  const op = recordedOperation;
   const timeout = 'OP=ERR;CODE=UPSTREAM_TIMEOUT;MSG=upstream did not answer;';
   const check = (operations: Operation[]) =>
     verifyHistory(operations, {

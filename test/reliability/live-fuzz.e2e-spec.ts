@@ -1,6 +1,6 @@
 /**
- * Fuzzing the live server and the live proxy over TCP (issue 7; SPEC §2.3, §2.4, §8 "bad input
- * of any kind gets a clear error, never a crash, a hang, or lost data").
+ * Fuzzing the live server and the live proxy over TCP (issue 7): bad input of any kind gets a
+ * clear error, never a crash, a hang, or lost data.
  *
  * Thousands of random and mutated messages (invalid UTF-8, NUL bytes, huge numbers, duplicated
  * separators, ...) pipelined in batches, hand-written hostile inputs (huge index lists, messages

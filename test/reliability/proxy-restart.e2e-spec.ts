@@ -1,6 +1,6 @@
 /**
- * The proxy restarted (SIGTERM, then a new one on the same port) while clients run (issue 7;
- * SPEC §4, §7 "SIGTERM ... answer what is in flight, exit 0").
+ * The proxy restarted (SIGTERM, then a new one on the same port) while clients run (issue 7):
+ * on SIGTERM it answers what is in flight and exits 0, and no client sees an inconsistent value.
  *
  * Clients run random GET / PUT / ADD operations through the proxy; when their connection closes
  * they connect again (polling until the new proxy listens) and go on. A request whose connection

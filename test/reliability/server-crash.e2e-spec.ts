@@ -1,7 +1,7 @@
 /**
  * The server killed with SIGKILL in the middle of PUT load through the proxy, and restarted on
- * the same port and data directory (issue 7; SPEC §3 "after a crash (kill -9) and restart every
- * acknowledged write is there", §4 "the proxy reconnects by itself ... with no restart").
+ * the same port and data directory (issue 7): after a crash and a restart every acknowledged
+ * write is there, and the proxy reconnects by itself, with no restart of its own.
  *
  * Several writers, each the single writer of its own indices, keep one PUT in flight per index
  * (so many are in flight at every moment), with a new value each time. For each index, the

@@ -1,6 +1,5 @@
 /**
- * Slow and many clients against the live server and the live proxy (issue 7; SPEC §2.4, §3
- * "serves many connections at once", §8):
+ * Slow and many clients against the live server and the live proxy (issue 7):
  *
  *  - a client sending its messages a byte at a time is answered correctly;
  *  - clients that write thousands of requests and never read their replies: the process stops

@@ -20,7 +20,7 @@ export class EventCollector {
   readonly disconnected: string[] = [];
   private readonly stop = new AbortController();
   private readonly done: Promise<void>;
-  private failure: unknown;
+  private failure: Error | undefined;
 
   private constructor(url: string, options: FollowOptions) {
     this.done = followEvents(
@@ -33,7 +33,7 @@ export class EventCollector {
       },
       { ...options, signal: this.stop.signal, reconnectMinMs: 50, reconnectMaxMs: 200 },
     ).catch((error: unknown) => {
-      this.failure = error;
+      this.failure = error instanceof Error ? error : new Error(String(error));
     });
   }
 

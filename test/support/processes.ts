@@ -24,10 +24,10 @@ export interface RunningApp {
   readonly protocol: Endpoint;
   readonly admin: string;
   readonly readyLine: string;
+  /** Everything the process wrote to stdout so far. */
+  stdout(): string;
   /** Everything the process wrote to stderr so far. */
   stderr(): string;
-  /** Every line the process wrote to stdout so far, the ready line included. */
-  stdout(): string;
   /**
    * Sends a signal and resolves with the exit code (null if killed by a signal) once the process
    * has exited and all it wrote to stderr has been read.
@@ -36,6 +36,13 @@ export interface RunningApp {
 }
 
 const running = new Set<ChildProcess>();
+
+/** Makes `stopAll` kill `child` too (a helper process such as redis-server). */
+export function trackProcess(child: ChildProcess): void {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+}
 
 function assertBuilt(entry: string): void {
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" first`);
@@ -64,13 +71,12 @@ export async function startApp(
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...options.env },
   });
-  running.add(child);
-  child.once('exit', () => running.delete(child));
+  trackProcess(child);
   const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
   let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-  const lines = createInterface({ input: child.stdout! });
+  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
   let stdout = '';
+  const lines = createInterface({ input: child.stdout });
   lines.on('line', (line) => (stdout += `${line}\n`));
   const readyLine = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -96,8 +102,8 @@ export async function startApp(
     protocol: { host: protocol[1], port: Number(protocol[2]) },
     admin,
     readyLine,
-    stderr: () => stderr,
     stdout: () => stdout,
+    stderr: () => stderr,
     stop: (signal: NodeJS.Signals = 'SIGTERM') => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return closed;

@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { closest } from 'fastest-levenshtein';
+import { FRAMINGS, type Framing } from '@semicache/client';
 import { type Reply, type Request, parseReply, serializeRequest } from '@semicache/protocol';
 import { addBenchCommand } from './bench/bench.command';
 import { addEventCommands } from './events/events.command';
@@ -12,6 +13,7 @@ export interface GlobalOptions {
   host: string;
   port: number;
   timeout: number;
+  framing: Framing;
   json: boolean;
   serverAdmin: string;
   proxyAdmin: string;
@@ -142,6 +144,15 @@ export function buildProgram(
         .default(5000)
         .argParser(integer('--timeout', 1, 3_600_000)),
     )
+    .addOption(
+      new Option(
+        '--framing <framing>',
+        'line (pipelined, ended by a line feed), bare (one request at a time, no terminator) or auto (line if the first reply comes back as a line, else bare)',
+      )
+        .env('SEMICACHE_FRAMING')
+        .choices(FRAMINGS)
+        .default('auto'),
+    )
     .option('--json', 'print replies as JSON, for scripts', false)
     .addOption(
       new Option('--server-admin <url>', "server's admin API (for inspect, and watch --server)")
@@ -165,7 +176,7 @@ export function buildProgram(
   let status: number = EXIT.ok;
   const options = () => program.opts<GlobalOptions>();
   const currentSession = () =>
-    (session ??= new Session(options().host, options().port, options().timeout));
+    (session ??= new Session(options().host, options().port, options().timeout, options().framing));
   addCommands(program, options, currentSession, output);
   addEventCommands(program, options, output);
   program
@@ -185,7 +196,7 @@ export async function runParse(
   output: Output,
 ): Promise<number> {
   try {
-    await program.parseAsync(words as string[], { from: 'user' });
+    await program.parseAsync(words, { from: 'user' });
     return EXIT.ok;
   } catch (error) {
     if (error instanceof CommanderError) {

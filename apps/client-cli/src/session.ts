@@ -1,4 +1,4 @@
-import { ProtocolConnection } from '@semicache/client';
+import { type Framing, ProtocolConnection, ReplyTimeoutError } from '@semicache/client';
 
 /** Exit statuses of the CLI (also used as the status of a piped prompt session). */
 export const EXIT = { ok: 0, errorReply: 1, usage: 2, connection: 3 } as const;
@@ -30,32 +30,29 @@ export class Session {
     readonly host: string,
     readonly port: number,
     readonly timeoutMs: number,
+    readonly framing: Framing,
   ) {}
 
   get target(): string {
     return `${this.host}:${this.port}`;
   }
 
-  /** Sends one message as is and resolves with the raw reply line. */
+  /** Sends one message as is and resolves with the raw reply. */
   async send(message: string): Promise<string> {
     const connection = await this.connect();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        // Reject first: closing fails the pending send, which must not win the race.
-        reject(
-          new CliError(`no reply from ${this.target} within ${this.timeoutMs} ms`, EXIT.connection),
-        );
-        connection.close();
-      }, this.timeoutMs);
-    });
     try {
-      return await Promise.race([connection.send(message), timeout]);
+      return await connection.send(message, this.timeoutMs);
     } catch (error) {
-      if (error instanceof CliError) throw error;
-      throw new CliError(`${this.target} closed the connection before replying`, EXIT.connection);
-    } finally {
-      clearTimeout(timer);
+      if (!(error instanceof ReplyTimeoutError)) {
+        throw new CliError(`${this.target} closed the connection before replying`, EXIT.connection);
+      }
+      // Given up, unless it is bare (a bare peer may take one connection in its life): then it
+      // is kept, and the late reply is dropped when it comes.
+      if (connection.framing !== 'bare') this.close();
+      throw new CliError(
+        `no reply from ${this.target} within ${this.timeoutMs} ms`,
+        EXIT.connection,
+      );
     }
   }
 
@@ -67,7 +64,9 @@ export class Session {
   private async connect(): Promise<ProtocolConnection> {
     if (this.connection !== undefined && !this.connection.closed) return this.connection;
     try {
-      this.connection = await ProtocolConnection.open(this.host, this.port, this.timeoutMs);
+      this.connection = await ProtocolConnection.open(this.host, this.port, this.timeoutMs, {
+        framing: this.framing,
+      });
       return this.connection;
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;

@@ -1,39 +1,28 @@
-// SPEC §6, issue 5: the built CLI's one-shot commands run as a subprocess against a real server
+// Issue 5: the built CLI's one-shot commands run as a subprocess against a real server
 // (in memory, size 10) behind a real proxy: human output, --json output, exit statuses, error
 // replies (status 1) and local usage errors (status 2, nothing sent).
 import { ProxyAdmin } from '@semicache/client';
 import { tableValues } from '../../../test/support/admin';
-import { closeAllConnections, connectTo } from '../../../test/support/line-client';
-import { type RunningApp, stopAll, startStack } from '../../../test/support/processes';
-import { cells, killAllCli, lines, runCli, silentServer, target } from './support/cli';
+import { connectTo } from '../../../test/support/line-client';
+import { cells, lines, runCli, silentServer, target, useStack } from './support/cli';
 
 jest.setTimeout(60_000);
 
 const INT64_MAX = '9223372036854775807';
 
-let server: RunningApp;
-let proxy: RunningApp;
-
-beforeAll(async () => {
-  ({ server, proxy } = await startStack());
-});
-afterEach(async () => {
-  closeAllConnections();
-  await killAllCli();
-});
-afterAll(() => stopAll());
+const stack = useStack();
 
 /** Runs the CLI against the proxy. */
-const cli = (...args: string[]) => runCli([...target(proxy), ...args]);
+const cli = (...args: string[]) => runCli([...target(stack.proxy), ...args]);
 
 /** The server's entry `index`, read from its admin API (not through the CLI). */
 async function serverValue(index: number): Promise<string> {
-  return (await tableValues(server))[index];
+  return (await tableValues(stack.server))[index];
 }
 
 /** Sends `message` to the proxy directly, not through the CLI (to set a test up), and returns the reply. */
 async function direct(message: string): Promise<string> {
-  const connection = await connectTo(proxy.protocol);
+  const connection = await connectTo(stack.proxy.protocol);
   const reply = await connection.send(message);
   connection.close();
   return reply;
@@ -99,7 +88,7 @@ describe('human output', () => {
     expect(lines(run.stdout)).toHaveLength(1);
     expect(run.stdout).toMatch(/clear/i);
     expect(await serverValue(1)).toBe('0');
-    expect((await new ProxyAdmin(proxy.admin).cache()).entries).toEqual([]);
+    expect((await new ProxyAdmin(stack.proxy.admin).cache()).entries).toEqual([]);
     expect(cells((await cli('get', '1', '2')).stdout)).toEqual([
       ['index', 'value'],
       ['1', '0'],

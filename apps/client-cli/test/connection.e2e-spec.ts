@@ -1,4 +1,4 @@
-// SPEC §6, issue 5: the built CLI when the connection fails (refused, or a peer that never
+// Issue 5: the built CLI when the connection fails (refused, or a peer that never
 // answers: exit status 3 and one clear line on stderr), and its --help.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -48,7 +48,8 @@ describe('a peer that accepts and never answers', () => {
     expect(run.stdout).toBe('');
     expect(lines(run.stderr)).toHaveLength(1);
     expect(run.stderr).toContain(`127.0.0.1:${peer.port}`);
-    expect(peer.received()).toBe('OP=GET;IND=1;\n');
+    // The first request of a connection, with the default --framing auto: ended by CRLF.
+    expect(peer.received()).toBe('OP=GET;IND=1;\r\n');
     expect(run.elapsedMs).toBeLessThan(4000);
   });
 
@@ -74,6 +75,7 @@ describe('--help', () => {
       '--host',
       '--port',
       '--timeout',
+      '--framing',
       '--json',
       '--server-admin',
       '--proxy-admin',

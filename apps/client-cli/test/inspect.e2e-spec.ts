@@ -1,4 +1,4 @@
-// SPEC §4, §5, §6, issue 5: `inspect` after a known sequence of requests shows the server's
+// Issue 5: `inspect` after a known sequence of requests shows the server's
 // table beside the proxy's cache in eviction order (oldest first) and the hit/miss figures. A
 // fresh server and proxy (capacity 5, FIFO, the defaults) so the counters start at zero.
 import type { CacheView, HeatView, ProxyStats, TableView } from '@semicache/client';

@@ -1,32 +1,21 @@
-// SPEC §6, issue 5: the built CLI's prompt (started with no command) driven through a pipe, one
+// Issue 5: the built CLI's prompt (started with no command) driven through a pipe, one
 // command a line, against a real server behind a real proxy.
 import { tableValues } from '../../../test/support/admin';
-import { closeAllConnections, connectTo } from '../../../test/support/line-client';
+import { connectTo } from '../../../test/support/line-client';
 import { freePort } from '../../../test/support/ports';
-import { type RunningApp, stopAll, startStack } from '../../../test/support/processes';
-import { killAllCli, lines, runCli, target } from './support/cli';
+import { lines, runCli, target, useStack } from './support/cli';
 
 jest.setTimeout(60_000);
 
-let server: RunningApp;
-let proxy: RunningApp;
-
-beforeAll(async () => {
-  ({ server, proxy } = await startStack());
-});
-afterEach(async () => {
-  closeAllConnections();
-  await killAllCli();
-});
-afterAll(() => stopAll());
+const stack = useStack();
 
 /** Starts the prompt against the proxy with `input` (lines) piped to it. */
 const prompt = (input: string[], ...args: string[]) =>
-  runCli([...target(proxy), ...args], { input: input.map((line) => line + '\n').join('') });
+  runCli([...target(stack.proxy), ...args], { input: input.map((line) => line + '\n').join('') });
 
 // Each test starts from a cleared table and an empty cache (sent directly, not through the CLI).
 beforeEach(async () => {
-  const control = await connectTo(proxy.protocol);
+  const control = await connectTo(stack.proxy.protocol);
   expect(await control.send('OP=CLR;')).toBe('OP=CLR;');
   control.close();
 });
@@ -60,7 +49,7 @@ describe('the prompt through a pipe', () => {
     expect(run.stderr).toMatch(/unknown command '?gte'?/);
     expect(run.stderr).toMatch(/did you mean '?get'?/i);
     // The line after quit was not run; the put before it was.
-    const values = await tableValues(server);
+    const values = await tableValues(stack.server);
     expect(values[9]).toBe('0');
     expect(values[3]).toBe('4');
     // A session in which a command failed (the typo) exits non-zero.
@@ -69,7 +58,7 @@ describe('the prompt through a pipe', () => {
   });
 
   it('a typo gets the same one-line message as in one-shot use, and the session goes on', async () => {
-    const oneShot = await runCli([...target(proxy), 'gte', '2']);
+    const oneShot = await runCli([...target(stack.proxy), 'gte', '2']);
     expect(oneShot.code).toBe(2);
     const run = await prompt(['gte 2', 'get 2']);
     expect(run.code).toBe(2);

@@ -3,6 +3,7 @@ import { EventsModule, MetricsModule } from '@semicache/runtime';
 import { CacheModule } from './cache/cache.module';
 import { PROXY_CONFIG, type ProxyConfig } from './config/proxy-config';
 import { HealthModule } from './health/health.module';
+import { InvalidationModule } from './invalidation/invalidation.module';
 
 @Module({})
 export class AppModule {
@@ -22,6 +23,7 @@ export class AppModule {
         }),
         CacheModule,
         HealthModule,
+        ...(config.invalidation === undefined ? [] : [InvalidationModule]),
       ],
       providers: [{ provide: PROXY_CONFIG, useValue: config }],
       exports: [PROXY_CONFIG],

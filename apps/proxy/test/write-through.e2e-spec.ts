@@ -1,5 +1,5 @@
 /**
- * Write-through (SPEC §4): a PUT reaches the server before the client's ack, and the written
+ * Write-through: a PUT reaches the server before the client's ack, and the written
  * entries are cached; CLR empties both the server's table and the cache; an index the server
  * rejects is rejected through the proxy with the server's own error, and nothing is cached for it.
  */

@@ -5,4 +5,4 @@ import { AppModule } from './app.module';
 import { loadServerConfig } from './config/server-config';
 
 const config = loadServerConfig();
-runMain({ name: 'server', module: AppModule.forRoot(config), listener: config });
+runMain({ name: 'server', module: AppModule.forRoot(config), listener: config, logging: config });

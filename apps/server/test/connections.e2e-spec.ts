@@ -1,4 +1,4 @@
-// SPEC §2.3 (the connection stays usable after errors), §3 (many connections) and the listener's
+// The connection stays usable after errors, many connections at once, and the listener's
 // limits (--max-connections, --idle-timeout-ms), against the real server process.
 import { closeAllConnections, connectTo } from '../../../test/support/line-client';
 import { sampleValue, scrape } from '../../../test/support/metrics';

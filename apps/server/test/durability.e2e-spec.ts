@@ -1,4 +1,4 @@
-// SPEC §3 and §7: the table on disk. An acknowledged write survives kill -9; SIGTERM is graceful;
+// The table on disk. An acknowledged write survives kill -9; SIGTERM is graceful;
 // a damaged or mismatched data directory is refused at start, never silently replaced.
 import type { ProtocolConnection } from '@semicache/client';
 import { appendFileSync, cpSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -6,10 +6,12 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { tableValues } from '../../../test/support/admin';
 import { closeAllConnections, connectTo } from '../../../test/support/line-client';
-import { type RunningApp, startApp, stopAll } from '../../../test/support/processes';
+import { linesWith } from '../../../test/support/logs';
+import { startApp, stopAll, waitFor } from '../../../test/support/processes';
 import { RawClient, closeAllRawClients } from '../../../test/support/raw-client';
 import { type Exited, runToExit } from '../../../test/support/run-to-exit';
 import { makeTempDir, removeTempDirs } from '../../../test/support/temp-dirs';
+import { writeRounds } from './support/write-rounds';
 
 jest.setTimeout(60_000);
 
@@ -44,45 +46,12 @@ function startExpectingRefusal(dataDir: string, size = 10) {
   );
 }
 
-/**
- * `writers` connections, each the only writer of its own indices (i % writers === w), each
- * pipelining one PUT per index per round. Returns the last acknowledged value of every index.
- */
-async function writeRounds(
-  server: RunningApp,
-  writers: number,
-  rounds: number,
-): Promise<Map<number, string>> {
-  const acknowledged = new Map<number, string>();
-  const connections = await Promise.all(
-    Array.from({ length: writers }, () => connectTo(server.protocol)),
-  );
-  await Promise.all(
-    connections.map(async (connection, w) => {
-      for (let round = 1; round <= rounds; round++) {
-        const puts: Promise<void>[] = [];
-        for (let i = w; i < SIZE; i += writers) {
-          const value = String((round * 1_000_003 + i * 7919) * (i % 2 === 0 ? 1 : -1));
-          puts.push(
-            connection.send(`OP=PUT;IND=${i};DATA=${value};`).then((reply) => {
-              expect(reply).toBe(`OP=PUT;IND=${i};DATA=${value};`);
-              acknowledged.set(i, value);
-            }),
-          );
-        }
-        await Promise.all(puts);
-      }
-    }),
-  );
-  return acknowledged;
-}
-
 describe('every acknowledged write survives kill -9', () => {
   it('keeps hundreds of pipelined PUTs from several connections, and writes past a log compaction, across SIGKILL and restart', async () => {
     const dataDir = makeTempDir();
     const args = ['--data-dir', dataDir, '--size', String(SIZE)];
     const first = await startApp('server', args);
-    const acknowledged = await writeRounds(first, 4, 3);
+    const acknowledged = await writeRounds(first, SIZE, 4, 3);
     expect(acknowledged.size).toBe(SIZE);
 
     // Then enough to fold the log into a new snapshot (past 4 MiB): PUTs of the first half of
@@ -105,6 +74,14 @@ describe('every acknowledged write survives kill -9', () => {
     expect(written).toBeGreaterThan(4.5 * 1024 * 1024);
     // The log was folded into the snapshot on the way: it holds much less than was written.
     expect(statSync(join(dataDir, 'table.log')).size).toBeLessThan(4 * 1024 * 1024);
+    const compactions = await waitFor('the compaction in the log', () => {
+      const lines = linesWith(first.stderr(), 'log compacted');
+      return lines.length > 0 ? lines : undefined;
+    });
+    for (const compaction of compactions) {
+      expect(compaction).toMatchObject({ level: 'info', dir: dataDir, ms: expect.any(Number) });
+      expect(compaction.logBytes).toBeGreaterThan(4 * 1024 * 1024);
+    }
     const last = valuesOf(rounds - 1);
     half.forEach((i) => acknowledged.set(i, last[i]));
 

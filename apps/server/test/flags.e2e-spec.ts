@@ -1,4 +1,4 @@
-// SPEC §7: the server's flags and environment variables, --help, the ready line, and clear
+// The server's flags and environment variables, --help, the ready line, and clear
 // refusal of bad values.
 import { ServerAdmin, getJson } from '@semicache/client';
 import { existsSync } from 'node:fs';
@@ -15,7 +15,7 @@ afterAll(async () => {
 });
 
 describe('--help', () => {
-  it('lists the flags of SPEC §7 and their environment variables, and exits 0 without starting', async () => {
+  it('lists the flags and their environment variables, and exits 0 without starting', async () => {
     const result = await runToExit('server', ['--help']);
     expect(result.code).toBe(0);
     for (const flag of [

@@ -9,8 +9,8 @@ import {
   ReduceDataOptionsBuilder,
   SortOrder,
   TooltipDisplayMode,
-  VizOrientation,
   VizLegendOptionsBuilder,
+  VizOrientation,
   VisibilityMode,
   VizTooltipOptionsBuilder,
   type DataSourceRef,
@@ -45,6 +45,11 @@ export function rate(metric: string, selector: string): string {
   return `rate(${metric}{${selector}}[${RATE_INTERVAL}])`;
 }
 
+/** The label selector of one Prometheus job. */
+export function jobSelector(job: string): string {
+  return `job="${job}"`;
+}
+
 /** The `quantile` latency from histogram `metric` (without `_bucket`), one series per `label`. */
 export function quantileBy(
   label: string,
@@ -67,6 +72,21 @@ export interface Query {
   readonly instant?: boolean;
   /** Buckets of a histogram, shown as counts per bucket (Grafana de-accumulates `le`). */
   readonly heatmap?: boolean;
+}
+
+/** Latency percentiles shown by default. */
+export const QUANTILES = [0.5, 0.9, 0.99] as const;
+
+/** One query per percentile of histogram `metric`, one series per op, named like "p99 GET". */
+export function latencyQueries(
+  metric: string,
+  selector: string,
+  quantiles: readonly number[] = QUANTILES,
+): Query[] {
+  return quantiles.map((quantile) => ({
+    expr: quantileByOp(quantile, metric, selector),
+    legend: `p${Math.round(quantile * 100)} {{op}}`,
+  }));
 }
 
 /** Gives panels dashboard-unique ids in the order they are made (rows included). */
@@ -100,29 +120,16 @@ export interface PanelOptions {
   readonly decimals?: number;
 }
 
-/** What every panel builder of the SDK offers that these panels use. */
-interface PanelBasics<P> {
-  id(id: number): P;
-  title(title: string): P;
-  description(description: string): P;
-  datasource(datasource: DataSourceRef): P;
-  unit(unit: string): P;
-  span(width: number): P;
-  height(height: number): P;
-  min(min: number): P;
-  max(max: number): P;
-  decimals(decimals: number): P;
-  withTarget(target: DataqueryBuilder): P;
-}
+type PanelBuilder = timeseries.PanelBuilder | stat.PanelBuilder | bargauge.PanelBuilder;
 
-/** The id, title, description, datasource, unit and size every panel here has. */
-function basics<P extends PanelBasics<P>>(
+/** What every panel here starts with: its id, texts, datasource, unit and size. */
+function panelHead<P extends PanelBuilder>(
   panel: P,
   ids: PanelIds,
   options: PanelOptions,
   height: number,
 ): P {
-  return panel
+  panel
     .id(ids.next())
     .title(options.title)
     .description(options.description)
@@ -130,10 +137,11 @@ function basics<P extends PanelBasics<P>>(
     .unit(options.unit)
     .span(options.width)
     .height(options.height ?? height);
+  return panel;
 }
 
-/** The range, decimals and queries every panel here may have. */
-function finished<P extends PanelBasics<P>>(panel: P, options: PanelOptions): P {
+/** What every panel here ends with: its value range and precision, then its queries. */
+function panelData<P extends PanelBuilder>(panel: P, options: PanelOptions): P {
   if (options.min !== undefined) panel.min(options.min);
   if (options.max !== undefined) panel.max(options.max);
   if (options.decimals !== undefined) panel.decimals(options.decimals);
@@ -143,7 +151,7 @@ function finished<P extends PanelBasics<P>>(panel: P, options: PanelOptions): P 
 
 /** A time series panel, legend shown as a list, tooltip listing every series. */
 export function timeseriesPanel(ids: PanelIds, options: PanelOptions): timeseries.PanelBuilder {
-  const panel = basics(new timeseries.PanelBuilder(), ids, options, 8)
+  const panel = panelHead(new timeseries.PanelBuilder(), ids, options, 8)
     .fillOpacity(10)
     .showPoints(VisibilityMode.Never)
     .legend(
@@ -155,7 +163,7 @@ export function timeseriesPanel(ids: PanelIds, options: PanelOptions): timeserie
     .tooltip(
       new VizTooltipOptionsBuilder().mode(TooltipDisplayMode.Multi).sort(SortOrder.Descending),
     );
-  return finished(panel, options);
+  return panelData(panel, options);
 }
 
 export interface StatOptions extends PanelOptions {
@@ -165,7 +173,7 @@ export interface StatOptions extends PanelOptions {
 
 /** A single-value panel showing the last value of each series, with a sparkline. */
 export function statPanel(ids: PanelIds, options: StatOptions): stat.PanelBuilder {
-  const panel = basics(new stat.PanelBuilder(), ids, options, 4)
+  const panel = panelHead(new stat.PanelBuilder(), ids, options, 4)
     .graphMode(BigValueGraphMode.Area)
     .colorMode(BigValueColorMode.Value)
     .reduceOptions(new ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false))
@@ -175,20 +183,32 @@ export function statPanel(ids: PanelIds, options: StatOptions): stat.PanelBuilde
         .steps([...(options.thresholds ?? [{ value: null, color: 'green' }])]),
     );
   if (options.mappings !== undefined) panel.mappings([...options.mappings]);
-  return finished(panel, options);
+  return panelData(panel, options);
 }
 
 /** Horizontal bars, one per series, each its last value: a distribution (e.g. histogram buckets). */
 export function barGaugePanel(ids: PanelIds, options: PanelOptions): bargauge.PanelBuilder {
-  const panel = basics(new bargauge.PanelBuilder(), ids, options, 8)
+  const panel = panelHead(new bargauge.PanelBuilder(), ids, options, 8)
     .orientation(VizOrientation.Horizontal)
     .displayMode(BarGaugeDisplayMode.Gradient)
     .reduceOptions(new ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false));
-  return finished(panel, options);
+  return panelData(panel, options);
 }
 
 export function row(ids: PanelIds, title: string): RowBuilder {
   return new RowBuilder(title).id(ids.next());
+}
+
+/** A row and its time series panels, in that order. */
+export function timeseriesRow(
+  builder: DashboardBuilder,
+  ids: PanelIds,
+  title: string,
+  panels: readonly PanelOptions[],
+): DashboardBuilder {
+  builder.withRow(row(ids, title));
+  for (const options of panels) builder.withPanel(timeseriesPanel(ids, options));
+  return builder;
 }
 
 /** A dashboard with the settings all semicache dashboards share. */

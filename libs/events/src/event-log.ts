@@ -91,8 +91,8 @@ export class EventLog {
   private readonly sourceNames: string[];
   private readonly spares: EventRecord[] = [];
   /** The records lent to handlers (see `lend`), oldest first: a queue in a growable ring. */
-  private lentRequests: (object | undefined)[] = new Array(64).fill(undefined);
-  private lentRecords: (EventRecord | undefined)[] = new Array(64).fill(undefined);
+  private lentRequests = new Array<object | undefined>(64).fill(undefined);
+  private lentRecords = new Array<EventRecord | undefined>(64).fill(undefined);
   private lentHead = 0;
   private lentCount = 0;
   private readonly view: RingView;
@@ -115,9 +115,11 @@ export class EventLog {
     this.hot = new Float64Array(capacity * HOT_DOUBLES);
     this.hotInts = new Int32Array(this.hot.buffer);
     this.rest = new Float64Array(capacity * REST_LENGTH);
-    this.details = new Array(capacity * MAX_EVENT_DECISIONS).fill(undefined);
-    this.codes = new Array(capacity).fill(undefined);
-    this.messages = new Array(capacity).fill(undefined);
+    this.details = new Array<bigint | string | undefined>(capacity * MAX_EVENT_DECISIONS).fill(
+      undefined,
+    );
+    this.codes = new Array<string | undefined>(capacity).fill(undefined);
+    this.messages = new Array<string | undefined>(capacity).fill(undefined);
     this.view = new RingView(
       this.hot,
       this.hotInts,
@@ -166,8 +168,8 @@ export class EventLog {
   lend(request: object, record: EventRecord): void {
     let capacity = this.lentRequests.length;
     if (this.lentCount === capacity) {
-      const requests: (object | undefined)[] = new Array(capacity * 2).fill(undefined);
-      const records: (EventRecord | undefined)[] = new Array(capacity * 2).fill(undefined);
+      const requests = new Array<object | undefined>(capacity * 2).fill(undefined);
+      const records = new Array<EventRecord | undefined>(capacity * 2).fill(undefined);
       for (let i = 0; i < capacity; i++) {
         requests[i] = this.lentRequests[(this.lentHead + i) % capacity];
         records[i] = this.lentRecords[(this.lentHead + i) % capacity];

@@ -72,9 +72,7 @@ export class EventRecord implements EventView {
   /** Per decision: a miss's upstream µs, an eviction's entry age in ms, a clear's entry count. */
   readonly amounts = new Float64Array(MAX_EVENT_DECISIONS);
   /** Per decision: a value (stored, skipped, written, read) or an eviction's reason. */
-  readonly details: (bigint | string | undefined)[] = new Array(MAX_EVENT_DECISIONS).fill(
-    undefined,
-  );
+  readonly details = new Array<bigint | string | undefined>(MAX_EVENT_DECISIONS).fill(undefined);
 
   /** Starts the record over for a new request on connection `conn` (NO_CONNECTION: none). */
   begin(conn: number, startedAt: number, source: string): void {

@@ -14,6 +14,7 @@ import {
   type Reply,
   type Request,
 } from './index';
+import { cut } from '../../../test/reliability/support/fuzz';
 
 const RUNS = 5000;
 
@@ -38,7 +39,7 @@ const rawMessage = fc.string({
   unit: fc.constantFrom(...PRINTABLE_WITHOUT_SEMICOLON),
   maxLength: 60,
 });
-/** A canonical MSG: spaces around tokens are lenient (SPEC §2.1), so canonical has none. */
+/** A canonical MSG: spaces around tokens are lenient, so canonical has none. */
 const message = rawMessage.map((text) => text.trim());
 const errorCode = fc.constantFrom(...ERROR_CODES);
 
@@ -57,7 +58,7 @@ const reply: fc.Arbitrary<Reply> = fc.oneof(
   fc.tuple(errorCode, message).map(([code, text]): Reply => ({ op: 'ERR', code, message: text })),
 );
 
-// --- a lenient writer: the same message as a sloppy client may send it (SPEC §2.1) -----------
+// --- a lenient writer: the same message as a sloppy client may send it ----------------------
 
 /**
  * The writer's random choices, read from a tape of numbers that fast-check generates and shrinks
@@ -236,7 +237,7 @@ function decode(chunks: readonly Buffer[], maxLength: number): Outcome {
   return { frames: frames.map(seen), looksComplete, peeked, flushed: flushed && seen(flushed) };
 }
 
-/** SPEC §2.4 written the obvious way, on the whole stream at once. */
+/** The framing rules of docs/protocol.md written the obvious way, on the whole stream at once. */
 function model(stream: Buffer, maxLength: number): Outcome {
   const lines = stream.toString('latin1').split('\n');
   const tail = lines.pop() ?? '';
@@ -264,17 +265,6 @@ const streamPiece: fc.Arbitrary<Buffer> = fc.oneof(
   fc.nat({ max: 40 }).map((length) => Buffer.alloc(length, ' ')),
 );
 const stream = fc.array(streamPiece, { maxLength: 25 }).map((pieces) => Buffer.concat(pieces));
-
-function cut(buffer: Buffer, positions: readonly number[]): Buffer[] {
-  const points = [...new Set(positions.map((p) => p % (buffer.length + 1)))].sort((a, b) => a - b);
-  const chunks: Buffer[] = [];
-  let start = 0;
-  for (const point of [...points, buffer.length]) {
-    chunks.push(buffer.subarray(start, point));
-    start = point;
-  }
-  return chunks;
-}
 
 // --- properties --------------------------------------------------------------------------------
 
@@ -348,7 +338,7 @@ describe('codec properties', () => {
     expect([...outcomes].sort()).toEqual(['accepted', 'rejected']);
   });
 
-  it('FrameDecoder gives the same frames however the stream is cut, as SPEC §2.4 says', () => {
+  it('FrameDecoder gives the same frames however the stream is cut, as the framing rules say', () => {
     fc.assert(
       fc.property(
         stream,

@@ -1,4 +1,4 @@
-/** Stable, machine-readable error codes (SPEC §2.3). Never rename one: clients match on them. */
+/** Stable, machine-readable error codes. Never rename one: clients match on them. */
 export const ERROR_CODES = [
   'BAD_SYNTAX',
   'UNKNOWN_OP',
@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   'UPSTREAM_UNAVAILABLE',
   'UPSTREAM_TIMEOUT',
   'BUSY',
+  'STORE_UNAVAILABLE',
   'INTERNAL',
 ] as const;
 

@@ -216,7 +216,7 @@ function title(vector: StreamVector): string {
   return `${input}: ${vector.rule}`;
 }
 
-describe('FrameDecoder stream vectors (SPEC §2.4)', () => {
+describe('FrameDecoder stream vectors', () => {
   describe.each(STREAMS.map((vector) => [title(vector), vector] as const))('%s', (_, vector) => {
     const bytes =
       typeof vector.input === 'string' ? Buffer.from(vector.input, 'latin1') : vector.input;

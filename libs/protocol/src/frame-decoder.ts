@@ -1,7 +1,12 @@
 import { ProtocolError } from './errors';
 
-/** 64 KiB: the default bound on one message (SPEC §2.4). */
+/** 64 KiB: the default bound on one message, so that no message can use memory without end. */
 export const DEFAULT_MAX_MESSAGE_LENGTH = 64 * 1024;
+/**
+ * 50 ms: the default short pause after which unterminated input that is a whole message is taken
+ * as one (a bare request at a server, a bare reply at a client).
+ */
+export const DEFAULT_BARE_MESSAGE_DELAY_MS = 50;
 
 export type Frame =
   | { readonly kind: 'message'; readonly text: string }

@@ -5,6 +5,7 @@ import {
   ProtocolError,
   assertIndicesWithin,
   errorReply,
+  isCompleteReply,
   isCompleteRequest,
   parseReply,
   parseRequest,
@@ -38,7 +39,7 @@ const MIN = '-9223372036854775808';
 const MAX = '9223372036854775807';
 
 const VECTORS: readonly Vector[] = [
-  // --- requests, canonical (SPEC §2.2) ---
+  // --- requests, canonical ---
   { rule: 'GET one index', request: 'OP=GET;IND=1;', parsed: { op: 'GET', indices: [1] } },
   {
     rule: 'GET repeated indices answer each position',
@@ -79,7 +80,7 @@ const VECTORS: readonly Vector[] = [
     parsed: { op: 'PUT', indices: [0, 1], values: [INT64_MIN, INT64_MAX] },
   },
 
-  // --- requests, lenient forms (SPEC §2.1) ---
+  // --- requests, lenient forms ---
   {
     rule: 'missing final ;',
     request: 'OP=GET;IND=1',
@@ -324,7 +325,7 @@ const VECTORS: readonly Vector[] = [
     code: 'TOO_MANY',
   },
 
-  // --- replies, canonical (SPEC §2.2, §2.3) ---
+  // --- replies, canonical ---
   {
     rule: 'GET reply echoes IND with the values',
     reply: 'OP=GET;IND=2,1,2;DATA=20,10,20;',
@@ -516,7 +517,7 @@ function protocolErrorFrom(fn: () => unknown): ProtocolError {
   return thrown as ProtocolError;
 }
 
-/** SPEC §2.3: MSG is one printable line and never contains `;`. */
+/** MSG is one printable line and never contains `;`. */
 const ONE_LINE_WITHOUT_SEMICOLON = /^[\x20-\x3a\x3c-\x7e]+$/;
 
 function expectAccepted<M>(codec: Codec<M>, input: string, parsed: M, canonical: string): void {
@@ -538,7 +539,7 @@ function expectRejected<M>(
   if (message !== undefined) expect(error.message).toBe(message);
 }
 
-describe('protocol vectors (SPEC §2)', () => {
+describe('protocol vectors', () => {
   it.each(VECTORS.map((vector) => [title(vector), vector] as const))('%s', (_, vector) => {
     if ('request' in vector) {
       const codec = requestCodec(vector.options);
@@ -546,10 +547,12 @@ describe('protocol vectors (SPEC §2)', () => {
       expect(isCompleteRequest(vector.request, vector.options)).toBe(!('code' in vector));
       if ('code' in vector) expectRejected(codec, vector.request, vector.code, vector.message);
       else expectAccepted(codec, vector.request, vector.parsed, vector.canonical ?? vector.request);
-    } else if ('code' in vector) {
-      expectRejected(replyCodec, vector.reply, vector.code, vector.message);
     } else {
-      expectAccepted(replyCodec, vector.reply, vector.parsed, vector.canonical ?? vector.reply);
+      // What parses is a complete reply: taken at once when it comes unterminated.
+      expect(isCompleteReply(vector.reply)).toBe(!('code' in vector));
+      if ('code' in vector) expectRejected(replyCodec, vector.reply, vector.code, vector.message);
+      else
+        expectAccepted(replyCodec, vector.reply, vector.parsed, vector.canonical ?? vector.reply);
     }
   });
 
@@ -574,6 +577,31 @@ describe('protocol vectors (SPEC §2)', () => {
       ].sort();
     expect(ops('request')).toEqual(['ADD', 'CLR', 'GET', 'PUT']);
     expect(ops('reply')).toEqual(['ADD', 'CLR', 'ERR', 'GET', 'PUT']);
+  });
+});
+
+describe('isCompleteReply: a reply read without a line terminator', () => {
+  const get12: Request = { op: 'GET', indices: [1, 2] };
+  const put: Request = { op: 'PUT', indices: [3], values: [-5n] };
+  it.each<[string, string, Request, boolean]>([
+    ['the whole reply', 'OP=GET;IND=1,2;DATA=5,6;', get12, true],
+    ['without its final ;', 'OP=GET;IND=1,2;DATA=5,6', get12, true],
+    ['with an extra field', 'OP=GET;IND=1,2;DATA=5,6;CODE=200;', get12, true],
+    ['an error reply, to any request', 'OP=ERR;CODE=BAD_INDEX;MSG=no;', put, true],
+    ['a PUT echoed in another order', 'OP=PUT;DATA=-5;IND=3;', put, true],
+    ['the front of a reply', 'OP=GET;IND=1,2;', get12, false],
+    ['a front cut inside a field', 'OP=GET;IND=1,2;DA', get12, false],
+    ['fewer values than indices', 'OP=GET;IND=1,2;DATA=5;', get12, false],
+    ['the reply to other indices', 'OP=GET;IND=1;DATA=5;', get12, false],
+    ['the reply to another OP', 'OP=CLR;', get12, false],
+    ['a PUT reply with other values', 'OP=PUT;IND=3;DATA=5;', put, false],
+  ])('%s: %s', (_, text, request, complete) => {
+    expect(isCompleteReply(text, request)).toBe(complete);
+  });
+
+  it('without a request, any reply that parses is complete', () => {
+    expect(isCompleteReply('OP=CLR;')).toBe(true);
+    expect(isCompleteReply('OP=GET;IND=1;')).toBe(false);
   });
 });
 

@@ -1,6 +1,7 @@
 import { ProtocolError, excerpt, isErrorCode } from './errors';
 import { INT64_MAX, INT64_MIN } from './int64';
 import { OPS, type Op, type Reply, type Request } from './messages';
+import { replyMismatch } from './validate';
 
 /** The largest index the protocol accepts; the table's own size is checked by `assertIndicesWithin`. */
 export const MAX_INDEX = 2 ** 31 - 1;
@@ -325,4 +326,21 @@ export function parseReply(text: string): Reply {
       return { op: 'ADD', indices, sum: values[0] };
     }
   }
+}
+
+/**
+ * Whether `text` already is the whole reply to `request`: it parses as a reply (extra fields
+ * skipped) and answers it (an error reply answers any request; without a request, any reply
+ * does). A client reading replies that come without a line terminator takes one as soon as this
+ * holds; anything else may be the front of a reply still coming.
+ */
+export function isCompleteReply(text: string, request?: Request): boolean {
+  let reply: Reply;
+  try {
+    reply = parseReply(text);
+  } catch (error) {
+    if (error instanceof ProtocolError) return false;
+    throw error;
+  }
+  return reply.op === 'ERR' || request === undefined || replyMismatch(request, reply) === undefined;
 }

@@ -9,3 +9,6 @@ export * from './events/events.config';
 export * from './events/events.tokens';
 export * from './events/events.module';
 export * from './query-limit';
+export * from './logging';
+export * from './redis-url';
+export * from './invalidation-message';

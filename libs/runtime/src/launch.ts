@@ -1,20 +1,28 @@
-import { ConsoleLogger, type DynamicModule, Logger, type LogLevel } from '@nestjs/common';
+import { type DynamicModule, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { EventLog } from '@semicache/events';
-import { SemicolonServer } from '@semicache/transport';
+import { SemicolonServer, hostPort } from '@semicache/transport';
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { EventsConfig } from './events/events.config';
 import { EVENT_LOG } from './events/events.tokens';
+import { type AppLogger, type LoggingConfig, installLogger } from './logging';
 import type { ListenerConfig } from './options';
 import { TransportMetrics } from './transport-metrics';
+
+// Where the apps have always found it; it lives in the transport, which names peers with it too.
+export { hostPort };
 
 export interface LaunchSpec {
   readonly name: 'server' | 'proxy';
   readonly module: DynamicModule;
   readonly listener: ListenerConfig & EventsConfig;
+  readonly logging: LoggingConfig;
   /** Extra `key=value` words for the ready line. */
-  readonly readyDetails?: () => string;
+  readonly readyDetails?: (app: NestFastifyApplication) => string;
+  /** Connects more microservices to the app (started with the protocol's). */
+  readonly microservices?: (app: NestFastifyApplication) => void;
 }
 
 export interface LaunchedApp {
@@ -24,27 +32,12 @@ export interface LaunchedApp {
   readonly adminPort: number;
 }
 
-const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn'];
-
-/**
- * Nest's console logger, silent about errors until the app has started: Nest logs a failure
- * while starting (with its stack) and then throws it, and runMain reports it once, in one line.
- */
-class AppLogger extends ConsoleLogger {
-  started = false;
-
-  override error(message: unknown, ...rest: unknown[]): void {
-    if (this.started) super.error(message, ...rest);
-  }
-}
-
 /**
  * Starts a hybrid app: the Fastify admin API and the semicolon transport in one process, and
  * resolves once both listen.
  */
-export async function launch(spec: LaunchSpec): Promise<LaunchedApp> {
+export async function launch(spec: LaunchSpec, logger: AppLogger): Promise<LaunchedApp> {
   const { listener } = spec;
-  const logger = new AppLogger({ logLevels: LOG_LEVELS });
   const app = await NestFactory.create<NestFastifyApplication>(spec.module, new FastifyAdapter(), {
     logger,
     // A failure while starting (say a damaged data file) reaches runMain's one clear line.
@@ -67,6 +60,7 @@ export async function launch(spec: LaunchSpec): Promise<LaunchedApp> {
     slowRequestMs: listener.slowMs,
   });
   app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
+  spec.microservices?.(app);
   await app.startAllMicroservices();
   await app.listen({ port: listener.adminPort, host: listener.host });
   logger.started = true;
@@ -74,27 +68,28 @@ export async function launch(spec: LaunchSpec): Promise<LaunchedApp> {
   return { app, transport, protocolPort: transport.address().port, adminPort };
 }
 
-/** Formats an address for a URL or a HOST:PORT word (IPv6 in brackets). */
-export function hostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
 /**
- * Runs `start` as a process's main: prints the ready line, shuts down gracefully on SIGTERM or
- * SIGINT (stop accepting, answer in-flight requests, flush, exit 0), and exits 1 with one clear
- * line if starting fails (and its stack trace with SEMICACHE_DEBUG=1).
+ * Runs `start` as a process's main: prints the ready line (on stdout, the only thing there),
+ * shuts down gracefully on SIGTERM or SIGINT (stop accepting, answer in-flight requests, flush,
+ * exit 0), and exits 1 with one log line if starting fails (with the stack at `--log-level
+ * debug`). Every other line is a log line on stderr.
  */
 export function runMain(spec: LaunchSpec): void {
-  const logger = new Logger(`semicache ${spec.name}`);
+  const appLogger = installLogger(spec.name, spec.logging);
+  const logger = new Logger('Lifecycle');
   // A reader of our output that went away (`| head -1`) must not take the app down with EPIPE.
   for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
   let app: NestFastifyApplication | undefined;
   let stopping = false;
+  let stopBegan = 0;
   const shutdown = (started: NestFastifyApplication): void => {
     started.close().then(
-      () => process.exit(0),
+      () => {
+        logger.log({ msg: 'shut down', ms: Math.round(performance.now() - stopBegan) });
+        process.exit(0);
+      },
       (error: unknown) => {
-        logger.error(`shutdown failed: ${String(error)}`);
+        logger.error({ msg: 'shutdown failed', err: error });
         process.exit(1);
       },
     );
@@ -102,7 +97,8 @@ export function runMain(spec: LaunchSpec): void {
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) return;
     stopping = true;
-    logger.warn(`${signal}: shutting down`);
+    stopBegan = performance.now();
+    logger.log({ msg: 'shutting down', signal });
     // A signal while starting: the shutdown follows once the start is done.
     if (app !== undefined) shutdown(app);
   };
@@ -112,22 +108,27 @@ export function runMain(spec: LaunchSpec): void {
   // a second one must not take the default action either.
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
-  launch(spec).then(
+  launch(spec, appLogger).then(
     (launched) => {
       app = launched.app;
       if (stopping) return shutdown(launched.app);
-      const details = spec.readyDetails ? ` ${spec.readyDetails()}` : '';
+      const protocol = hostPort(spec.listener.host, launched.protocolPort);
+      const admin = `http://${hostPort(spec.listener.host, launched.adminPort)}`;
+      logger.log({ msg: 'listening', protocol, admin });
+      const details = spec.readyDetails ? ` ${spec.readyDetails(launched.app)}` : '';
       process.stdout.write(
-        `semicache ${spec.name} ready protocol=${hostPort(spec.listener.host, launched.protocolPort)} ` +
-          `admin=http://${hostPort(spec.listener.host, launched.adminPort)}${details}\n`,
+        `semicache ${spec.name} ready protocol=${protocol} admin=${admin}${details}\n`,
       );
     },
     (error: unknown) => {
-      const debug = ['1', 'true'].includes(process.env.SEMICACHE_DEBUG ?? '');
-      process.stderr.write(
-        `semicache ${spec.name} failed to start: ${error instanceof Error ? error.message : String(error)}\n` +
-          (debug && error instanceof Error && error.stack ? `${error.stack}\n` : ''),
-      );
+      // The reason is what a person acts on (a port in use, a damaged file); the stack is detail.
+      const stack =
+        error instanceof Error && Logger.isLevelEnabled('debug') ? { stack: error.stack } : {};
+      logger.fatal({
+        msg: 'failed to start',
+        error: error instanceof Error ? error.message : String(error),
+        ...stack,
+      });
       process.exit(1);
     },
   );

@@ -1,3 +1,4 @@
+import { DEFAULT_BARE_MESSAGE_DELAY_MS } from '@semicache/protocol';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
 
@@ -75,7 +76,7 @@ export function listenerOptions(
       description:
         'pause after which a whole message without a line terminator (ends in ";", or parses) is answered',
       env: `${prefix}_BARE_MESSAGE_DELAY_MS`,
-      default: '50',
+      default: String(DEFAULT_BARE_MESSAGE_DELAY_MS),
     },
     {
       flags: '--partial-message-timeout-ms <ms>',
@@ -111,11 +112,6 @@ export function listenerOptions(
   ];
 }
 
-function camelCase(flags: string): string {
-  const long = /--([a-z0-9-]+)/.exec(flags)?.[1] ?? flags;
-  return long.replace(/-([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
-}
-
 /**
  * Parses flags and environment variables (flags win) with commander, then validates and types
  * them with zod. Prints --help or a clear error and exits on bad input: this runs once, at start.
@@ -128,22 +124,22 @@ export function parseConfig<S extends z.ZodTypeAny>(
   argv: readonly string[] = process.argv,
 ): z.infer<S> {
   const program = new Command(name).description(description).allowExcessArguments(false);
-  for (const spec of specs) {
+  const options = specs.map((spec) => {
     const option = new Option(spec.flags, spec.description).env(spec.env);
     if (spec.default !== undefined) option.default(spec.default);
     program.addOption(option);
-  }
-  program.parse(argv as string[]);
+    return option;
+  });
+  program.parse(argv);
   const raw = program.opts();
   const result = schema.safeParse(raw);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
       const key = String(issue.path[0] ?? '');
-      const spec = specs.find((candidate) => camelCase(candidate.flags) === key);
-      const flag = spec ? /--[a-z0-9-]+/.exec(spec.flags)?.[0] : key;
+      const flag = options.find((option) => option.attributeName() === key)?.long ?? key;
       return `invalid ${flag} (${JSON.stringify(raw[key])}): ${issue.message}`;
     });
     program.error(problems.join('\n'));
   }
-  return result.data;
+  return result.data as z.infer<S>;
 }

@@ -4,3 +4,7 @@ export * from './semicolon-context';
 export * from './semicolon-client';
 export * from './protocol-error.filter';
 export * from './transport-observer';
+export * from './throttle';
+export * from './host-port';
+export * from './upstream-log';
+export * from './failover-client';

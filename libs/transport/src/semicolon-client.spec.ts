@@ -1,12 +1,17 @@
+import { Logger } from '@nestjs/common';
 import type { Request } from '@semicache/protocol';
+import { type AddressInfo, createServer } from 'node:net';
 import { type Script, ScriptedPeer } from '../../../test/support/scripted-peer';
-import { SemicolonClient, UpstreamError } from './semicolon-client';
+import { SemicolonClient, type SemicolonClientOptions, UpstreamError } from './semicolon-client';
 
 let peer: ScriptedPeer | undefined;
 let client: SemicolonClient | undefined;
 
 /** A client connected to a peer that answers with `script`. */
-async function connectTo(script: Script): Promise<SemicolonClient> {
+async function connectTo(
+  script: Script,
+  options: Partial<SemicolonClientOptions> = {},
+): Promise<SemicolonClient> {
   peer = await ScriptedPeer.start(script);
   client = new SemicolonClient({
     ...peer.endpoint,
@@ -16,11 +21,15 @@ async function connectTo(script: Script): Promise<SemicolonClient> {
     // No reconnection while a test looks at what happened to the first connection.
     reconnectMinMs: 60_000,
     reconnectMaxMs: 60_000,
+    ...options,
   });
   await client.connect();
   expect(client.isUp).toBe(true);
   return client;
 }
+
+// The client logs its connections through Nest's Logger (upstream-log.spec.ts reads those lines).
+beforeAll(() => Logger.overrideLogger(false));
 
 afterEach(async () => {
   client?.close();
@@ -130,3 +139,67 @@ describe('SemicolonClient: a connection that has already failed', () => {
     expect(peer!.received).toStrictEqual(['OP=GET;IND=1;']);
   });
 });
+
+describe('SemicolonClient: a whole timeout with nothing heard', () => {
+  it.each<[string, 'auto' | 'bare', boolean]>([
+    ['auto, before any reply: dropped (a server stopped or gone)', 'auto', false],
+    ['bare: kept (a one-connection server may be slow)', 'bare', true],
+  ])('%s', async (_, framing, kept) => {
+    const upstream = await connectTo(() => undefined, { framing, requestTimeoutMs: 100 });
+    await expect(upstream.request({ op: 'GET', indices: [1] })).rejects.toMatchObject({
+      code: 'UPSTREAM_TIMEOUT',
+      wasSent: true,
+    });
+    if (!kept) await waitUntil(() => !upstream.isUp && peer!.connections === 0);
+    expect({ up: upstream.isUp, connections: peer!.connections }).toEqual({
+      up: kept,
+      connections: kept ? 1 : 0,
+    });
+  });
+});
+
+describe('SemicolonClient with --upstream-framing bare', () => {
+  it('an invalid reply fails its request, and the connection is kept for the next', async () => {
+    // A bare peer: one message per read, replies without a terminator; IND=1 gets a wrong one.
+    const server = createServer((socket) => {
+      socket.on('data', (chunk: Buffer) => {
+        const message = chunk.toString('latin1');
+        socket.write(message === 'OP=GET;IND=1;' ? 'OP=GET;IND=9;DATA=9;' : `${message}DATA=4;`);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const accepted = new Promise<void>((resolve) => server.once('connection', () => resolve()));
+    client = new SemicolonClient({
+      host: '127.0.0.1',
+      port: (server.address() as AddressInfo).port,
+      requestTimeoutMs: 5000,
+      connectTimeoutMs: 1000,
+      maxReplyLength: 1024,
+      reconnectMinMs: 60_000,
+      reconnectMaxMs: 60_000,
+      framing: 'bare',
+    });
+    try {
+      await client.connect();
+      await accepted;
+      await expect(client.request({ op: 'GET', indices: [1] })).rejects.toMatchObject({
+        code: 'UPSTREAM_UNAVAILABLE',
+        message: expect.stringContaining('sent an invalid reply'),
+      });
+      await expect(client.request({ op: 'GET', indices: [2] })).resolves.toStrictEqual({
+        op: 'GET',
+        indices: [2],
+        values: [4n],
+      });
+      expect(client.isUp).toBe(true);
+    } finally {
+      client.close();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
+/** Resolves once `check` holds, testing it after each turn of the event loop. */
+async function waitUntil(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((resolve) => setImmediate(resolve));
+}

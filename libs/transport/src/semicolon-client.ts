@@ -1,16 +1,22 @@
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
-import { ProtocolConnection } from '@semicache/client';
 import {
+  ConnectionClosedError,
+  type Framing,
+  ProtocolConnection,
+  ReplyTimeoutError,
+} from '@semicache/client';
+import {
+  DEFAULT_BARE_MESSAGE_DELAY_MS,
   ProtocolError,
   type ReplyFor,
   type Request,
-  type SuccessReply,
-  excerpt,
   parseReply,
+  replyMismatch,
   serializeRequest,
 } from '@semicache/protocol';
 import { performance } from 'node:perf_hooks';
 import { secondsSince } from './transport-observer';
+import { UpstreamLog, failureReason } from './upstream-log';
 
 export const UPSTREAM_OUTCOMES = ['ok', 'error', 'timeout', 'unavailable'] as const;
 export type UpstreamOutcome = (typeof UPSTREAM_OUTCOMES)[number];
@@ -29,6 +35,10 @@ export interface SemicolonClientOptions {
   readonly connectTimeoutMs: number;
   /** The longest reply accepted; a longer one breaks the reply order, so the connection is dropped. */
   readonly maxReplyLength: number;
+  /** How requests are framed (`auto` unless given; see `Framing`). */
+  readonly framing?: Framing;
+  /** Bare replies: the pause after which what came is taken as the reply (the short pause unless given). */
+  readonly replyPauseMs?: number;
   /** Reconnection backoff: doubles from min to max, with jitter. */
   readonly reconnectMinMs: number;
   readonly reconnectMaxMs: number;
@@ -55,15 +65,18 @@ const NO_UPSTREAM_OBSERVER: UpstreamObserver = {
 };
 
 /**
- * A NestJS `ClientProxy` speaking the semicolon protocol to the server over one pipelined
- * connection (replies match requests in order, so the server sees the proxy's requests in the
- * order they were sent). It reconnects with backoff when the server goes away and fails fast
- * while it is away; `request()` is the direct, typed call used on the hot path, `send()` the
- * Nest one.
+ * A NestJS `ClientProxy` speaking the semicolon protocol to the server over one connection,
+ * pipelined when the server reads lines (replies match requests in order, so the server sees the
+ * proxy's requests in the order they were sent), one request at a time with a bare peer. It
+ * reconnects with backoff when the server goes away and fails fast while it is away; `request()`
+ * is the direct, typed call used on the hot path, `send()` the Nest one.
  */
 export class SemicolonClient extends ClientProxy<Record<never, never>, UpstreamStatus> {
   private readonly observer: UpstreamObserver;
+  private readonly stateLog: UpstreamLog;
   private connection: ProtocolConnection | undefined;
+  /** Why the current connection is closing, once known (its error, or our own reason). */
+  private closeReason: string | undefined;
   private connecting: Promise<void> | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private attempts = 0;
@@ -72,6 +85,7 @@ export class SemicolonClient extends ClientProxy<Record<never, never>, UpstreamS
   constructor(readonly options: SemicolonClientOptions) {
     super();
     this.observer = options.observer ?? NO_UPSTREAM_OBSERVER;
+    this.stateLog = new UpstreamLog(this.target);
     this._status$.next('disconnected');
   }
 
@@ -117,32 +131,31 @@ export class SemicolonClient extends ClientProxy<Record<never, never>, UpstreamS
         false,
       );
     }
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new UpstreamTimeout()), this.options.requestTimeoutMs);
-    });
+    const timeoutMs = this.options.requestTimeoutMs;
     try {
-      const text = await Promise.race([connection.send(serializeRequest(request)), timeout]);
+      const text = await connection.send(serializeRequest(request), timeoutMs);
       const reply = this.parse(connection, request.op, text);
       if (reply.op === 'ERR') {
         this.observer.requestCompleted(request.op, 'error', secondsSince(started));
         throw new ProtocolError(reply.code, reply.message);
       }
-      const mismatch = mismatchOf(request, reply);
+      const mismatch = replyMismatch(request, reply);
       if (mismatch !== undefined) this.invalidReply(connection, request.op, mismatch);
       this.observer.requestCompleted(request.op, 'ok', secondsSince(started));
       return reply as ReplyFor[R['op']];
     } catch (error) {
       if (error instanceof ProtocolError) throw error;
-      if (error instanceof UpstreamTimeout) {
+      if (error instanceof ReplyTimeoutError) {
         this.observer.requestCompleted(request.op, 'timeout', secondsSince(started));
-        // Nothing at all heard for a whole timeout: the connection is dead, not slow.
-        if (Date.now() - connection.lastReplyTime >= this.options.requestTimeoutMs)
-          connection.close();
+        // Nothing at all heard for a whole timeout: the connection is dead, not slow. A bare one
+        // is kept all the same (many bare peers take one connection in their life): the late
+        // reply is recognised and dropped. Until `auto` has had a reply, it is not known as bare.
+        if (connection.framing !== 'bare' && Date.now() - connection.lastReplyTime >= timeoutMs)
+          this.drop(connection, 'timeout');
         throw new UpstreamError(
           'UPSTREAM_TIMEOUT',
-          `upstream ${this.target} did not answer within ${this.options.requestTimeoutMs} ms`,
-          true,
+          `upstream ${this.target} did not answer within ${timeoutMs} ms`,
+          error.wasSent,
         );
       }
       this.observer.requestCompleted(request.op, 'unavailable', secondsSince(started));
@@ -151,18 +164,11 @@ export class SemicolonClient extends ClientProxy<Record<never, never>, UpstreamS
         `upstream ${this.target} closed the connection before answering`,
         true,
       );
-    } finally {
-      clearTimeout(timer);
     }
   }
 
   protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
-    const request = { ...(packet.data as object), op: packet.pattern } as Request;
-    this.request(request).then(
-      (response) => callback({ response, isDisposed: true }),
-      (err: unknown) => callback({ err, isDisposed: true }),
-    );
-    return () => undefined;
+    return publishAsRequest((request) => this.request(request), packet, callback);
   }
 
   protected dispatchEvent(): Promise<never> {
@@ -178,9 +184,10 @@ export class SemicolonClient extends ClientProxy<Record<never, never>, UpstreamS
   }
 
   private invalidReply(connection: ProtocolConnection, op: string, why: string): never {
-    // Replies are matched by position: after a bad one, later ones cannot be trusted.
+    // Pipelined, replies are matched by position: after a bad one, later ones cannot be trusted.
+    // One request at a time, the next exchange starts afresh, so the connection is kept.
     this.observer.requestCompleted(op, 'unavailable', 0);
-    connection.close();
+    if (connection.framing === 'line') this.drop(connection, 'invalid reply');
     throw new UpstreamError(
       'UPSTREAM_UNAVAILABLE',
       `upstream ${this.target} sent an invalid reply: ${why}`,
@@ -194,16 +201,27 @@ export class SemicolonClient extends ClientProxy<Record<never, never>, UpstreamS
         this.options.host,
         this.options.port,
         this.options.connectTimeoutMs,
-        this.options.maxReplyLength,
+        {
+          framing: this.options.framing ?? 'auto',
+          maxReplyLength: this.options.maxReplyLength,
+          replyPauseMs: this.options.replyPauseMs ?? DEFAULT_BARE_MESSAGE_DELAY_MS,
+        },
       );
       if (this.stopped) return connection.close();
       this.connection = connection;
-      this.attempts = 0;
+      this.closeReason = undefined;
       this._status$.next('connected');
       this.observer.stateChanged(true);
+      this.stateLog.connected();
+      connection.socket.once('error', (error) =>
+        this.noteCloseReason(connection, failureReason(error)),
+      );
       void connection.whenClosed().then(() => this.lost(connection));
-    } catch {
-      this.scheduleReconnect();
+    } catch (error) {
+      // The only error of its own that opening throws is the connect timeout.
+      const reason = error instanceof ConnectionClosedError ? 'timeout' : failureReason(error);
+      const retryInMs = this.scheduleReconnect();
+      if (retryInMs !== undefined) this.stateLog.attemptFailed(reason, retryInMs);
     } finally {
       this.connecting = undefined;
     }
@@ -213,13 +231,28 @@ export class SemicolonClient extends ClientProxy<Record<never, never>, UpstreamS
     // Late events from a connection already replaced are ignored.
     if (connection !== this.connection) return;
     this.connection = undefined;
+    // A connection that closed before answering anything was a failed attempt: the backoff
+    // goes on growing (a peer that accepts and closes at once is not retried at full speed).
+    if (connection.hasAnswered) this.attempts = 0;
     this._status$.next('disconnected');
     this.observer.stateChanged(false);
+    if (!this.stopped) this.stateLog.lost(this.closeReason ?? 'closed by the peer');
     this.scheduleReconnect();
   }
 
-  private scheduleReconnect(): void {
-    if (this.stopped) return;
+  /** Closes `connection` for `reason`, which the line telling it was lost then gives. */
+  private drop(connection: ProtocolConnection, reason: string): void {
+    this.noteCloseReason(connection, reason);
+    connection.close();
+  }
+
+  private noteCloseReason(connection: ProtocolConnection, reason: string): void {
+    if (connection === this.connection) this.closeReason ??= reason;
+  }
+
+  /** Returns the pause before the next attempt, or undefined once closed. */
+  private scheduleReconnect(): number | undefined {
+    if (this.stopped) return undefined;
     const { reconnectMinMs, reconnectMaxMs } = this.options;
     const backoff = Math.min(reconnectMaxMs, reconnectMinMs * 2 ** this.attempts);
     this.attempts++;
@@ -228,30 +261,20 @@ export class SemicolonClient extends ClientProxy<Record<never, never>, UpstreamS
       this.reconnectTimer = undefined;
       this.connecting = this.attempt();
     }, delay);
+    return delay;
   }
 }
 
-class UpstreamTimeout extends Error {}
-
-function sameList<T>(left: readonly T[], right: readonly T[]): boolean {
-  if (left.length !== right.length) return false;
-  for (let i = 0; i < left.length; i++) if (left[i] !== right[i]) return false;
-  return true;
-}
-
-/**
- * Why a successful reply does not answer `request`, or undefined if it does: the same OP, the
- * request's indices echoed in order (a GET reply's values are as many, which the parser checks),
- * and a PUT's values as written.
- */
-function mismatchOf(request: Request, reply: SuccessReply): string | undefined {
-  if (reply.op !== request.op) return `${reply.op} reply to ${request.op}`;
-  if (request.op === 'CLR' || reply.op === 'CLR') return undefined;
-  if (!sameList(reply.indices, request.indices)) {
-    return `${reply.op} reply for IND=${excerpt(reply.indices.join(','))} to IND=${excerpt(request.indices.join(','))}`;
-  }
-  if (request.op === 'PUT' && reply.op === 'PUT' && !sameList(reply.values, request.values)) {
-    return `PUT reply with DATA=${excerpt(reply.values.join(','))} to DATA=${excerpt(request.values.join(','))}`;
-  }
-  return undefined;
+/** Nest's `send(pattern, data)` as one protocol request, `pattern` being its OP. */
+export function publishAsRequest(
+  send: (request: Request) => Promise<unknown>,
+  packet: ReadPacket,
+  callback: (packet: WritePacket) => void,
+): () => void {
+  const request = { ...(packet.data as object), op: packet.pattern as Request['op'] } as Request;
+  send(request).then(
+    (response) => callback({ response, isDisposed: true }),
+    (err: unknown) => callback({ err, isDisposed: true }),
+  );
+  return () => undefined;
 }

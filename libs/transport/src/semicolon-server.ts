@@ -16,8 +16,10 @@ import {
 import { type AddressInfo, createServer, type Server as NetServer, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { isObservable, lastValueFrom } from 'rxjs';
+import { hostPort } from './host-port';
 import { ProtocolSocket, type ProtocolSocketOptions } from './protocol-socket';
 import { SemicolonContext } from './semicolon-context';
+import { Throttle } from './throttle';
 import { NO_OBSERVER, type TransportObserver } from './transport-observer';
 
 export interface SemicolonServerOptions {
@@ -48,6 +50,21 @@ const NO_INDICES: readonly number[] = [];
 /** Contexts kept for reuse: enough for the requests in flight at full load. */
 const MAX_SPARE_CONTEXTS = 1024;
 
+/** Complaints about one client's bad input, and BUSY refusals: at most one warning this often. */
+const COMPLAINT_INTERVAL_MS = 10_000;
+
+/** One accepted connection, as its log lines name it. */
+interface Client {
+  readonly conn: number;
+  readonly peer: string;
+  /** Its bad messages, made only once it sends one. */
+  complaints?: Throttle;
+}
+
+function peerOf(socket: Socket): string {
+  return hostPort(socket.remoteAddress ?? 'unknown', socket.remotePort ?? 0);
+}
+
 /**
  * NestJS transport strategy for the semicolon protocol. It owns the TCP listener and dispatches
  * each parsed request to the `@MessagePattern(OP)` handler; framing, ordering and backpressure
@@ -59,7 +76,12 @@ export class SemicolonServer extends Server implements CustomTransportStrategy {
   private readonly observer: TransportObserver;
   private server: NetServer | undefined;
   private readonly handlers = new Map<string, MessageHandler>();
-  private lastConnectionId = 0;
+  /** One line per request at debug: the level is read once, the request path tests a boolean. */
+  private readonly logRequests = Logger.isLevelEnabled('debug');
+  private readonly busyRefusals = new Throttle(COMPLAINT_INTERVAL_MS);
+  private lastConnection = 0;
+  /** Requests answered since the start, to tell how many a shutdown still answered. */
+  private answered = 0;
   /**
    * Each request gets a context of its own, holding the event its handler fills; contexts (and
    * with them the records) are reused, the one freed last first, so a request costs no
@@ -105,6 +127,9 @@ export class SemicolonServer extends Server implements CustomTransportStrategy {
     const server = this.server;
     if (server === undefined) return;
     this.server = undefined;
+    const began = performance.now();
+    const connections = this.connections.size;
+    const answeredBefore = this.answered;
     const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
     const ended = Promise.all([...this.connections].map((connection) => connection.end()));
     const deadline = this.options.shutdownTimeoutMs ?? 5000;
@@ -114,8 +139,16 @@ export class SemicolonServer extends Server implements CustomTransportStrategy {
     });
     await Promise.race([ended, timedOut]);
     clearTimeout(timer);
+    const cut = this.connections.size;
     for (const connection of this.connections) connection.socket.destroy();
     await stopped;
+    this.log.log({
+      msg: 'connections closed',
+      connections,
+      repliesAnswered: this.answered - answeredBefore,
+      cut,
+      ms: Math.round(performance.now() - began),
+    });
   }
 
   on(): never {
@@ -127,42 +160,62 @@ export class SemicolonServer extends Server implements CustomTransportStrategy {
   }
 
   private accept(socket: Socket): void {
+    const peer = peerOf(socket);
     if (this.connections.size >= this.options.maxConnections) {
       const busy = new ProtocolError(
         'BUSY',
         `too many connections (${this.options.maxConnections})`,
       );
       this.observer.errorReplied(busy.code);
+      const refused = this.busyRefusals.count();
+      if (refused > 0) {
+        const { maxConnections } = this.options;
+        this.log.warn({ msg: 'connections refused: BUSY', peer, maxConnections, refused });
+      }
       socket.on('error', () => socket.destroy());
       socket.end(replyText(busy) + '\n', () => socket.destroy());
       return;
     }
-    const connectionId = ++this.lastConnectionId;
+    const client: Client = { conn: ++this.lastConnection, peer };
     const connection = new ProtocolSocket(
       socket,
-      (frame) => this.handleFrame(frame, socket, connectionId),
+      (frame) => this.handleFrame(frame, socket, client),
       this.options.socket,
       INTERNAL_REPLY,
       (text) => isCompleteRequest(text, this.options.parse),
     );
     this.connections.add(connection);
     this.observer.connectionOpened();
+    this.log.debug({ msg: 'connection opened', conn: client.conn, peer });
+    const { idleTimeoutMs } = this.options.socket;
+    if (idleTimeoutMs > 0) {
+      socket.on('timeout', () =>
+        this.log.log({ msg: 'idle connection closed', conn: client.conn, peer, idleTimeoutMs }),
+      );
+    }
     socket.once('close', () => {
       this.connections.delete(connection);
       this.observer.connectionClosed();
+      // Bad messages held back since the last warning are told, not lost.
+      const errors = client.complaints?.heldBack ?? 0;
+      if (errors > 0) {
+        this.log.log({
+          msg: 'connection closed after bad requests',
+          conn: client.conn,
+          peer,
+          errors,
+        });
+      }
+      this.log.debug({ msg: 'connection closed', conn: client.conn, peer });
     });
   }
 
-  private handleFrame(
-    frame: Frame,
-    socket: Socket,
-    connectionId: number,
-  ): string | Promise<string> {
-    const context = this.contextFor(socket, connectionId);
+  private handleFrame(frame: Frame, socket: Socket, client: Client): string | Promise<string> {
+    const context = this.contextFor(socket, client.conn);
     const event = context.getEvent();
     if (frame.kind === 'error') {
       event.request(null, NO_INDICES);
-      return this.failed(context, frame.error);
+      return this.refused(client, context, frame.error);
     }
     try {
       const request = parseRequest(frame.text, this.options.parse);
@@ -173,12 +226,12 @@ export class SemicolonServer extends Server implements CustomTransportStrategy {
       }
       this.options.events.lend(request, event);
       return this.invoke(handler, request, context).then(
-        (reply) => this.succeeded(context, reply),
-        (error: unknown) => this.failed(context, error),
+        (reply) => this.succeeded(client, context, reply),
+        (error: unknown) => this.failed(client, context, error),
       );
     } catch (error) {
       if (event.op === null) event.request(readableOp(frame.text), NO_INDICES);
-      return this.failed(context, error);
+      return this.refused(client, context, error);
     }
   }
 
@@ -190,6 +243,22 @@ export class SemicolonServer extends Server implements CustomTransportStrategy {
     return context;
   }
 
+  /**
+   * A message the transport could not take (too long, not a request, an OP not served here): the
+   * client does not speak the protocol, which is worth a warning, but not one per message.
+   */
+  private refused(client: Client, context: SemicolonContext, error: unknown): string {
+    if (error instanceof ProtocolError) {
+      const errors = (client.complaints ??= new Throttle(COMPLAINT_INTERVAL_MS)).count();
+      if (errors > 0) {
+        const { conn, peer } = client;
+        const { code, message } = error;
+        this.log.warn({ msg: 'bad requests', conn, peer, code, error: message, errors });
+      }
+    }
+    return this.failed(client, context, error);
+  }
+
   private async invoke(
     handler: MessageHandler,
     request: unknown,
@@ -199,45 +268,55 @@ export class SemicolonServer extends Server implements CustomTransportStrategy {
     return (isObservable(result) ? await lastValueFrom(result) : result) as Reply;
   }
 
-  private succeeded(context: SemicolonContext, reply: Reply): string {
+  private succeeded(client: Client, context: SemicolonContext, reply: Reply): string {
     if (reply.op === 'ERR') {
       context.getEvent().fail(reply.code, reply.message);
       this.observer.errorReplied(reply.code);
     }
-    this.answered(context);
+    this.recorded(client, context);
     return serializeReply(reply);
   }
 
-  private failed(context: SemicolonContext, error: unknown): string {
+  private failed(client: Client, context: SemicolonContext, error: unknown): string {
     const protocolError =
       error instanceof ProtocolError ? error : new ProtocolError('INTERNAL', 'internal error');
     const event = context.getEvent();
     if (protocolError !== error) {
-      this.log.error(
-        `${event.op ?? 'none'} failed`,
-        error instanceof Error ? error.stack : String(error),
-      );
+      this.log.error({ msg: 'request failed', conn: client.conn, op: event.op, err: error });
     }
     const code: ErrorCode = protocolError.code;
     event.fail(code, protocolError.message);
     this.observer.errorReplied(code);
-    this.answered(context);
+    this.recorded(client, context);
     return replyText(protocolError);
   }
 
-  /** The reply is ready: the request's metrics, its event recorded (copied), the context back. */
-  private answered(context: SemicolonContext): void {
+  /**
+   * The reply is ready: the request's metrics, its event recorded (copied), the debug or slow
+   * line, and the context back for a later request.
+   */
+  private recorded(client: Client, context: SemicolonContext): void {
     const { events } = this.options;
     const event = context.getEvent();
     events.reclaim(event);
     const ended = performance.now();
     event.finish(ended);
+    const op = event.op ?? 'none';
     const seconds = (ended - event.startedAt) / 1000;
-    this.observer.requestCompleted(event.op ?? 'none', event.outcome, seconds, event.source);
+    this.observer.requestCompleted(op, event.outcome, seconds, event.source);
     events.commit(event);
+    this.answered++;
+    if (this.logRequests) {
+      this.logRequest(client, op, event.outcome === 'ok' ? 'ok' : event.code!, seconds);
+    }
     if (event.durationUs > this.slowRequestUs) this.log.warn(slowRequestFields(event, events));
     context.assign(undefined, 0);
     if (this.spareContexts.length < MAX_SPARE_CONTEXTS) this.spareContexts.push(context);
+  }
+
+  private logRequest(client: Client, op: string, outcome: string, seconds: number): void {
+    const ms = Math.round(seconds * 1e6) / 1e3;
+    this.log.debug({ msg: 'request', conn: client.conn, op, outcome, ms });
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * What the reliability suite fuzzes with: valid requests, mutations of them (byte flips,
  * insertions, deletions, truncations, duplicated separators, hostile tokens), raw bytes, the
- * framing model of SPEC §2.4, and the oracle that says whether a reply is a right answer to a
+ * framing model of docs/protocol.md, and the oracle that says whether a reply is a right answer to a
  * frame. Shared by the codec fuzzing (in process) and the live fuzzing (over TCP).
  */
 import fc from 'fast-check';
@@ -235,7 +235,19 @@ export const liveInput: fc.Arbitrary<Buffer> = fc.oneof(
   { weight: 2, arbitrary: validRequestBytes },
 );
 
-// --- the framing model (SPEC §2.4) -------------------------------------------------------------
+// --- the framing model (docs/protocol.md, Framing) --------------------------------------------
+
+/** `buffer` cut at `positions` (each taken modulo its length + 1), as a stream may arrive. */
+export function cut(buffer: Buffer, positions: readonly number[]): Buffer[] {
+  const points = [...new Set(positions.map((p) => p % (buffer.length + 1)))].sort((a, b) => a - b);
+  const chunks: Buffer[] = [];
+  let start = 0;
+  for (const point of [...points, buffer.length]) {
+    chunks.push(buffer.subarray(start, point));
+    start = point;
+  }
+  return chunks;
+}
 
 /** One frame as the server must see it: a message's text (latin1), or a too-long message. */
 export type ModelFrame = { readonly text: string } | { readonly tooLong: true };

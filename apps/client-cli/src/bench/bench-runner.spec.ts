@@ -91,6 +91,7 @@ async function benchAgainst(
     skew: 1,
     seed: 1,
     timeoutMs: 5000,
+    framing: 'line',
     ...options,
   });
   return { peer, result };

@@ -1,4 +1,4 @@
-import { ProtocolConnection, seededRandom } from '@semicache/client';
+import { type Framing, ProtocolConnection, seededRandom } from '@semicache/client';
 import { createHistogram } from 'node:perf_hooks';
 import { type Distribution, type Mix, keyPicker, messageMaker } from './workload';
 
@@ -16,6 +16,7 @@ export interface BenchOptions {
   readonly skew: number;
   readonly seed: number;
   readonly timeoutMs: number;
+  readonly framing: Framing;
 }
 
 export interface BenchResult {
@@ -47,7 +48,9 @@ export async function runBench(
   const histogram = createHistogram();
   const opened = await Promise.allSettled(
     Array.from({ length: options.connections }, () =>
-      ProtocolConnection.open(options.host, options.port, options.timeoutMs),
+      ProtocolConnection.open(options.host, options.port, options.timeoutMs, {
+        framing: options.framing,
+      }),
     ),
   );
   const connections = opened.flatMap((result) =>
@@ -57,7 +60,7 @@ export async function runBench(
   if (failed !== undefined) {
     // Close what did open, or those sockets keep the process alive.
     for (const connection of connections) connection.close();
-    throw (failed as PromiseRejectedResult).reason;
+    throw failed.reason;
   }
   let sent = 0;
   let completed = 0;

@@ -123,6 +123,7 @@ export function addBenchCommand(
             skew: flags.skew,
             seed: Math.floor(flags.seed),
             timeoutMs: global.timeout,
+            framing: global.framing,
           },
           global.json
             ? undefined

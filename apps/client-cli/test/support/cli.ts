@@ -8,6 +8,7 @@ import {
   startStack,
   stopAll,
 } from '../../../../test/support/processes';
+import { closeAllConnections } from '../../../../test/support/line-client';
 
 /** How a CLI run ended. */
 export interface CliRun {
@@ -44,22 +45,28 @@ export interface CliProcess {
  */
 export function spawnCli(
   args: readonly string[],
-  options: { input?: string; killAfterMs?: number; entry?: string } = {},
+  options: {
+    input?: string;
+    killAfterMs?: number;
+    entry?: string;
+    /** Variables set for this run (on top of the cleaned environment). */
+    env?: Record<string, string>;
+  } = {},
 ): CliProcess {
   const entry = options.entry ?? ENTRY.cli;
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" first`);
   const started = Date.now();
   const child = spawn(process.execPath, [entry, ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],
-    env: cleanEnv(),
+    env: { ...cleanEnv(), ...options.env },
   });
   children.add(child);
   let stdout = '';
   let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-  child.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-  child.stdin!.on('error', () => undefined); // the CLI may exit before reading its stdin
-  child.stdin!.end(options.input ?? '');
+  child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+  child.stdin.on('error', () => undefined); // the CLI may exit before reading its stdin
+  child.stdin.end(options.input ?? '');
   const timer = setTimeout(() => child.kill('SIGKILL'), options.killAfterMs ?? 15_000);
   const done = new Promise<CliRun>((resolve, reject) => {
     child.once('error', (error) => {
@@ -80,20 +87,23 @@ export function spawnCli(
 /** Runs the built CLI to its end (see `spawnCli`). */
 export function runCli(
   args: readonly string[],
-  options: { input?: string; killAfterMs?: number; entry?: string } = {},
+  options: Parameters<typeof spawnCli>[1] = {},
 ): Promise<CliRun> {
   return spawnCli(args, options).done;
 }
 
 /**
  * For a test file: a real server and proxy (the defaults, in memory) started before its tests and
- * stopped after them, and every CLI run killed after each test. The stack is filled in once
- * started, so read it inside the tests.
+ * stopped after them, and every CLI run and test connection closed after each test. The stack is
+ * filled in once started, so read it inside the tests.
  */
 export function useStack(): Readonly<Stack> {
   const stack = {} as { server: RunningApp; proxy: RunningApp };
   beforeAll(async () => Object.assign(stack, await startStack()));
-  afterEach(() => killAllCli());
+  afterEach(async () => {
+    closeAllConnections();
+    await killAllCli();
+  });
   afterAll(() => stopAll());
   return stack;
 }

@@ -1,11 +1,15 @@
 import { Controller, Get } from '@nestjs/common';
 import type { CacheView, ProxyStats } from '@semicache/client';
 import { CacheService } from './cache.service';
+import { InvalidationMetrics } from './invalidation-metrics';
 
 /** What the cache holds and how it has done. Values are strings: they are signed 64-bit. */
 @Controller()
 export class CacheAdminController {
-  constructor(private readonly service: CacheService) {}
+  constructor(
+    private readonly service: CacheService,
+    private readonly invalidations: InvalidationMetrics,
+  ) {}
 
   @Get('cache')
   entries(): CacheView {
@@ -24,6 +28,7 @@ export class CacheAdminController {
   @Get('stats')
   stats(): ProxyStats {
     const { stats, size, capacity, policy } = this.service.snapshot();
-    return { ...stats, size, capacity, policy };
+    const invalidation = this.invalidations.stats();
+    return { ...stats, size, capacity, policy, ...(invalidation ? { invalidation } : {}) };
   }
 }

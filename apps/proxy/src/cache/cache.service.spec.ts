@@ -5,17 +5,18 @@ import {
   type Request,
   serializeRequest,
 } from '@semicache/protocol';
-import { type SemicolonClient, UpstreamError } from '@semicache/transport';
+import { type FailoverClient, UpstreamError } from '@semicache/transport';
 import { EventLog, type EventRecord, eventJson } from '@semicache/events';
 import type { Decision, DecisionEvent } from '@semicache/client';
 import { performance } from 'node:perf_hooks';
 import { Registry } from 'prom-client';
 import type { ProxyConfig } from '../config/proxy-config';
+import { CacheCoherence } from './cache-coherence';
 import { CacheGauges, CacheMetrics } from './cache-metrics';
 import { CacheService } from './cache.service';
 import { DECISION_EVENTS } from './decision-events';
 import { EntryCache } from './entry-cache';
-import { createPolicy } from './eviction-policy';
+import { createPolicy } from '@semicache/policies';
 
 /** An upstream whose replies the test releases one by one, in any order. */
 class ScriptedUpstream {
@@ -62,11 +63,8 @@ class TableUpstream {
 
   request(request: Request): Promise<Reply> {
     this.sent.push(request);
-    try {
-      return Promise.resolve(this.apply(request));
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
+    // What apply throws becomes the rejection, as with a real upstream.
+    return new Promise((resolve) => resolve(this.apply(request)));
   }
 
   private apply(request: Request): Reply {
@@ -94,18 +92,21 @@ function serviceOver<U extends TableUpstream | ScriptedUpstream>(
   upstream: U,
   capacity = 5,
   maxMessageLength = 64 * 1024,
+  listening = false,
 ) {
   const registry = new Registry();
   const metrics = new CacheMetrics(registry);
-  const cache = new EntryCache(capacity, createPolicy('fifo'), [metrics, DECISION_EVENTS]);
+  const cache = new EntryCache(createPolicy('fifo', capacity), [metrics, DECISION_EVENTS]);
   new CacheGauges(registry, cache);
+  const coherence = new CacheCoherence(cache, listening);
   const service = new CacheService(
     { maxMessageLength } as ProxyConfig,
-    upstream as unknown as SemicolonClient,
+    upstream as unknown as FailoverClient,
     cache,
     metrics,
+    coherence,
   );
-  return { upstream, service, registry };
+  return { upstream, service, registry, coherence };
 }
 
 const setup = (capacity = 5) => serviceOver(new ScriptedUpstream(), capacity);
@@ -453,6 +454,78 @@ describe('CacheService in front of a server that applies requests in the order s
   });
 });
 
+describe('CacheService with invalidations (writes made through other proxies)', () => {
+  /** A write elsewhere set `index` to `value`: the invalidation the servers publish. */
+  const invalidation = (indices: number[], values: bigint[]) => ({
+    op: 'PUT' as const,
+    indices,
+    values: values.map(String),
+    ackedAtUs: 1,
+  });
+
+  it('drops the entries named, except one that holds the very value named', async () => {
+    const { upstream, service, coherence } = setup();
+    await warm(service, upstream, get([1, 2], [0n, 0n]));
+    expect(coherence.apply(invalidation([1, 2, 3], [0n, 9n, 9n]))).toStrictEqual([2]);
+    expect(cached(service)).toStrictEqual([[1, 0n]]);
+    coherence.apply({ op: 'CLR', ackedAtUs: 1 });
+    expect(cached(service)).toStrictEqual([]);
+  });
+
+  it('does not cache a fill that an invalidation of its index overtook', async () => {
+    const { upstream, service, coherence } = setup();
+    const slowRead = service.get({ op: 'GET', indices: [1] });
+    await nextTurn();
+    // Another proxy's PUT of 1=5 is applied after the server answered the read with 0.
+    coherence.apply(invalidation([1], [5n]));
+    upstream.at(0).resolve(get([1], [0n]));
+    await expect(slowRead).resolves.toStrictEqual(get([1], [0n]));
+    expect(cached(service)).toStrictEqual([]);
+  });
+
+  it('does not cache its own PUT when an invalidation of another value of the index came before the acknowledgement', async () => {
+    const { upstream, service, coherence } = setup();
+    await warm(service, upstream, get([1], [0n]));
+    const write = service.put({ op: 'PUT', indices: [1], values: [5n] });
+    // The server applied this PUT, then another proxy's PUT of 7, and answers this one late.
+    coherence.apply(invalidation([1], [5n]));
+    coherence.apply(invalidation([1], [7n]));
+    upstream.at(1).resolve(put([1], [5n]));
+    await write;
+    expect(cached(service)).toStrictEqual([]);
+
+    // Its own invalidation alone (the value it wrote) does not stop it.
+    const again = service.put({ op: 'PUT', indices: [1], values: [8n] });
+    coherence.apply(invalidation([1], [8n]));
+    upstream.at(2).resolve(put([1], [8n]));
+    await again;
+    expect(cached(service)).toStrictEqual([[1, 8n]]);
+  });
+
+  it('serves and stores nothing while not subscribed, empties the cache on loss, and stores no fill begun before the subscription came back', async () => {
+    const { upstream, service, coherence } = serviceOver(
+      new ScriptedUpstream(),
+      5,
+      64 * 1024,
+      true,
+    );
+    await warm(service, upstream, get([1], [10n]));
+    expect(cached(service)).toStrictEqual([]); // not subscribed yet
+    coherence.subscriptionBack();
+    await warm(service, upstream, get([1], [10n]));
+    expect(service.get({ op: 'GET', indices: [1] })).toStrictEqual(get([1], [10n])); // a hit
+
+    expect(coherence.subscriptionLost()).toStrictEqual([1]);
+    const read = service.get({ op: 'GET', indices: [1] }); // no hit: asks the server
+    await nextTurn();
+    expect(upstream.sent).toHaveLength(3);
+    coherence.subscriptionBack();
+    upstream.at(2).resolve(get([1], [10n]));
+    await read;
+    expect(cached(service)).toStrictEqual([]); // the read may predate a write that was missed
+  });
+});
+
 describe("CacheService: the decisions it writes into each request's event", () => {
   const log = new EventLog({
     app: 'proxy',
@@ -484,7 +557,9 @@ describe("CacheService: the decisions it writes into each request's event", () =
     const { upstream, service } = setup();
     await warm(service, upstream, get([1, 2], [10n, 20n]));
     const event = eventFor('GET', [2, 1]);
-    service.get({ op: 'GET', indices: [2, 1] }, event);
+    expect(service.get({ op: 'GET', indices: [2, 1] }, event)).toStrictEqual(
+      get([2, 1], [20n, 10n]),
+    );
     expect(json(event)).toMatchObject({
       source: 'cache',
       decisions: [

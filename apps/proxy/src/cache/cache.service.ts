@@ -7,25 +7,31 @@ import {
   type GetReply,
   type GetRequest,
   type PutReply,
+  ProtocolError,
   type PutRequest,
   sumInt64,
 } from '@semicache/protocol';
-import { SemicolonClient, UpstreamError } from '@semicache/transport';
+import type { EvictionPolicyName } from '@semicache/policies';
+import { FailoverClient, UpstreamError } from '@semicache/transport';
 import { PROXY_CONFIG, type ProxyConfig } from '../config/proxy-config';
 import type { CacheStats } from '@semicache/client';
+import { CacheCoherence } from './cache-coherence';
 import { CacheMetrics } from './cache-metrics';
 import { type CachedEntry, EntryCache } from './entry-cache';
-import type { EvictionPolicyName } from './eviction-policy';
 import { type Fetched, FetchBatcher } from './fetch-batcher';
-import { WriteFence } from './write-fence';
+import type { WriteFence } from './write-fence';
 import { performance } from 'node:perf_hooks';
 
 /** Whole µs since `started` (a `performance.now()` reading). */
 const usSince = (started: number) => Math.round((performance.now() - started) * 1000);
 
-/** A write that reached the server but got no answer: the server may or may not have applied it. */
+/**
+ * A write that reached the server but got no answer, or that the server could not complete with
+ * its store: it may or may not have been applied.
+ */
 function outcomeUnknown(error: unknown): boolean {
-  return error instanceof UpstreamError && error.wasSent;
+  if (error instanceof UpstreamError) return error.wasSent;
+  return error instanceof ProtocolError && error.code === 'STORE_UNAVAILABLE';
 }
 
 /** What the admin API shows of the cache at one moment. */
@@ -51,15 +57,17 @@ export interface CacheSnapshot {
  */
 @Injectable()
 export class CacheService {
-  private readonly fence = new WriteFence();
+  private readonly fence: WriteFence;
   private readonly batcher: FetchBatcher<EventRecord | undefined>;
 
   constructor(
     @Inject(PROXY_CONFIG) config: ProxyConfig,
-    private readonly upstream: SemicolonClient,
+    private readonly upstream: FailoverClient,
     private readonly cache: EntryCache<EventRecord>,
     private readonly metrics: CacheMetrics,
+    private readonly coherence: CacheCoherence,
   ) {
+    this.fence = coherence.fence;
     // The server is taken to accept messages as long as the proxy does (both 64 KiB by default).
     this.batcher = new FetchBatcher(
       {
@@ -91,7 +99,7 @@ export class CacheService {
   }
 
   async put(request: PutRequest, event?: EventRecord): Promise<PutReply> {
-    this.fence.writeStarted(request.indices);
+    const began = this.fence.writeStarted(request.indices);
     this.batcher.flush();
     if (event !== undefined) event.source = 'upstream';
     const sent = performance.now();
@@ -100,7 +108,10 @@ export class CacheService {
       event?.waited(usSince(sent));
       const now = Date.now();
       for (let i = 0; i < request.indices.length; i++) {
-        this.cache.store(request.indices[i], request.values[i], now, event, true);
+        const [index, value] = [request.indices[i], request.values[i]];
+        if (this.coherence.mayStoreWritten(index, value, began)) {
+          this.cache.store(index, value, now, event, true);
+        } else this.cache.remove(index, event);
       }
       return reply;
     } catch (error) {
@@ -162,9 +173,9 @@ export class CacheService {
     let missing: number[] | undefined;
     for (let i = 0; i < indices.length; i++) {
       const index = indices[i];
-      const value = this.fence.writing(index)
-        ? this.cache.missWhileWriting(index, event, now)
-        : this.cache.lookup(index, event, now);
+      const value = this.coherence.mayServe(index)
+        ? this.cache.lookup(index, event, now)
+        : this.cache.missWhileWriting(index, event, now);
       if (value !== undefined) values[i] = value;
       else (missing ??= []).push(i);
     }
@@ -207,7 +218,7 @@ export class CacheService {
       const index = reply.indices[i];
       const value = reply.values[i];
       values.set(index, value);
-      if (this.fence.mayStore(index, since)) this.cache.store(index, value, now, owners[i]);
+      if (this.coherence.mayStore(index, since)) this.cache.store(index, value, now, owners[i]);
       else this.cache.skipFill(index, value, owners[i]);
     }
     return { values, upstreamUs };

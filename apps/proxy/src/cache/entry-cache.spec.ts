@@ -1,9 +1,10 @@
+import { type EvictionPolicyName, createPolicy } from '@semicache/policies';
+import { PROXY_EVICTION_POLICIES } from '../config/proxy-config';
 import type { CacheListener } from './cache-listener';
 import { EntryCache } from './entry-cache';
-import { EVICTION_POLICIES, type EvictionPolicyName, createPolicy } from './eviction-policy';
 
 function cacheOf(capacity: number, policy: EvictionPolicyName): EntryCache {
-  return new EntryCache(capacity, createPolicy(policy));
+  return new EntryCache(createPolicy(policy, capacity));
 }
 
 /** Stores index i with value i*10 at time `now`; returns the evictions of each store. */
@@ -13,7 +14,7 @@ function fill(cache: EntryCache, indices: readonly number[], now = 1000): number
 
 const order = (cache: EntryCache): number[] => cache.entries().map((entry) => entry.index);
 
-describe.each(EVICTION_POLICIES)('EntryCache (%s)', (policy) => {
+describe.each(PROXY_EVICTION_POLICIES)('EntryCache (%s)', (policy) => {
   it('starts empty and reports its capacity and policy', () => {
     const cache = cacheOf(5, policy);
     expect(cache.size).toBe(0);
@@ -173,7 +174,7 @@ describe('EntryCache: where FIFO and LRU differ', () => {
   });
 
   it('an overwritten entry keeps its new value and time wherever the policy puts it', () => {
-    for (const policy of EVICTION_POLICIES) {
+    for (const policy of PROXY_EVICTION_POLICIES) {
       const cache = cacheOf(3, policy);
       fill(cache, [0, 1, 2], 1000);
       cache.store(0, -5n, 3000);
@@ -223,7 +224,7 @@ describe('EntryCache: what it reports to its listeners', () => {
     'reports each step in order, evictions with age and %s reason',
     (policy, reason, victim) => {
       const { reports, listener } = recorder();
-      const cache = new EntryCache<string>(2, createPolicy(policy), [listener, listener]);
+      const cache = new EntryCache<string>(createPolicy(policy, 2), [listener, listener]);
       cache.store(0, 10n, 1000, 'a');
       cache.store(1, 11n, 1500, 'a');
       cache.lookup(0, 'b', 1600);
@@ -255,7 +256,7 @@ describe('EntryCache: what it reports to its listeners', () => {
   );
 
   it('a miss while a write is in flight does not count as a use for LRU', () => {
-    const cache = new EntryCache<string>(2, createPolicy('lru'));
+    const cache = new EntryCache<string>(createPolicy('lru', 2));
     cache.store(0, 0n, 1);
     cache.store(1, 1n, 1);
     cache.missWhileWriting(0, undefined, 2);

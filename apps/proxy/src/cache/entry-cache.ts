@@ -1,5 +1,5 @@
+import type { EvictionPolicy } from '@semicache/policies';
 import type { CacheListener } from './cache-listener';
-import type { EvictionPolicy } from './eviction-policy';
 
 export interface CachedEntry {
   readonly index: number;
@@ -14,18 +14,21 @@ interface Slot {
 }
 
 /**
- * A bounded map from table index to value; the policy picks what is evicted. Pure: no I/O and
- * no clock of its own, so it is tested directly. Everything it does is reported, in order, to
- * its listeners (see CacheListener), with the `cause` the caller gives.
+ * A bounded map from table index to value; the policy holds the capacity and picks what is
+ * evicted. Pure: no I/O and no clock of its own, so it is tested directly. Everything it does
+ * is reported, in order, to its listeners (see CacheListener), with the `cause` the caller gives.
  */
 export class EntryCache<C = unknown> {
   private readonly slots = new Map<number, Slot>();
 
   constructor(
-    readonly capacity: number,
     readonly policy: EvictionPolicy,
     private readonly listeners: readonly CacheListener<C>[] = [],
   ) {}
+
+  get capacity(): number {
+    return this.policy.capacity;
+  }
 
   get size(): number {
     return this.slots.size;
@@ -44,12 +47,17 @@ export class EntryCache<C = unknown> {
   }
 
   /**
-   * A lookup that must not be served from the cache (a write on the index is in flight): a miss,
-   * whether the index is cached or not, and no use for the policy.
+   * A lookup that must not be served from the cache (a write on the index is in flight, or the
+   * entry may be stale): a miss, whether the index is cached or not, and no use for the policy.
    */
   missWhileWriting(index: number, cause?: C, now = Date.now()): undefined {
     for (const listener of this.listeners) listener.miss(cause, index, now);
     return undefined;
+  }
+
+  /** The cached value, or undefined, without counting as a use (and without a report). */
+  peek(index: number): bigint | undefined {
+    return this.slots.get(index)?.value;
   }
 
   /**
@@ -64,9 +72,17 @@ export class EntryCache<C = unknown> {
       slot.storedAt = now;
       this.policy.written(index);
     } else {
-      if (this.slots.size >= this.capacity) evicted = this.evict(now, cause);
+      // The policy evicts as it inserts: the victim's age is read before its slot goes.
+      const victim = this.policy.insert(index);
+      if (victim !== undefined) {
+        evicted = 1;
+        const ageMs = now - this.slots.get(victim)!.storedAt;
+        this.slots.delete(victim);
+        for (const listener of this.listeners) {
+          listener.evicted(cause, victim, ageMs, this.policy.reason);
+        }
+      }
       this.slots.set(index, { value, storedAt: now });
-      this.policy.inserted(index);
     }
     for (const listener of this.listeners) {
       if (written) listener.written(cause, index, value, now);
@@ -80,7 +96,7 @@ export class EntryCache<C = unknown> {
     for (const listener of this.listeners) listener.skipped(cause, index, value);
   }
 
-  /** Drops an entry whose value may be outdated (a write's outcome is unknown). */
+  /** Drops an entry whose value may be outdated (a write's outcome is unknown, an invalidation). */
   remove(index: number, cause?: C): void {
     if (!this.slots.delete(index)) return;
     this.policy.removed(index);
@@ -96,21 +112,9 @@ export class EntryCache<C = unknown> {
 
   /** Every entry in eviction order: the next victim first. */
   entries(): CachedEntry[] {
-    return Array.from(this.policy.order(), (index) => {
+    return this.policy.order().map((index) => {
       const slot = this.slots.get(index)!;
       return { index, value: slot.value, storedAt: slot.storedAt };
     });
-  }
-
-  private evict(now: number, cause: C | undefined): number {
-    const victim = this.policy.victim();
-    if (victim === undefined) return 0;
-    const ageMs = now - this.slots.get(victim)!.storedAt;
-    this.slots.delete(victim);
-    this.policy.removed(victim);
-    for (const listener of this.listeners) {
-      listener.evicted(cause, victim, ageMs, this.policy.reason);
-    }
-    return 1;
   }
 }

@@ -1,27 +1,42 @@
+import type { EvictionPolicyName } from '@semicache/policies';
 import {
   eventOptions,
   eventsSchema,
-  hostPortSchema,
+  hostPortListSchema,
   listenerOptions,
   listenerSchema,
+  loggingOptions,
+  loggingSchema,
   nonNegativeInt,
   parseConfig,
   positiveInt,
+  redisUrlSchema,
 } from '@semicache/runtime';
+import { FRAMINGS } from '@semicache/client';
 import { z } from 'zod';
-import { EVICTION_POLICIES } from '../cache/eviction-policy';
 
-export const proxyConfigSchema = listenerSchema.merge(eventsSchema).extend({
-  upstream: hostPortSchema,
-  capacity: positiveInt,
-  eviction: z.enum(EVICTION_POLICIES),
-  upstreamTimeoutMs: positiveInt,
-  upstreamConnectTimeoutMs: positiveInt,
-  reconnectMinMs: positiveInt,
-  reconnectMaxMs: positiveInt,
-  heatSeries: nonNegativeInt,
-  heatLimit: positiveInt.max(10_000_000),
-});
+/** The policies the live cache offers so far (the library has more, wired in later). */
+export const PROXY_EVICTION_POLICIES = [
+  'fifo',
+  'lru',
+] as const satisfies readonly EvictionPolicyName[];
+
+export const proxyConfigSchema = listenerSchema
+  .merge(loggingSchema)
+  .merge(eventsSchema)
+  .extend({
+    upstream: hostPortListSchema,
+    invalidation: redisUrlSchema.optional(),
+    capacity: positiveInt,
+    eviction: z.enum(PROXY_EVICTION_POLICIES),
+    upstreamTimeoutMs: positiveInt,
+    upstreamConnectTimeoutMs: positiveInt,
+    reconnectMinMs: positiveInt,
+    reconnectMaxMs: positiveInt,
+    upstreamFraming: z.enum(FRAMINGS),
+    heatSeries: nonNegativeInt,
+    heatLimit: positiveInt.max(10_000_000),
+  });
 export type ProxyConfig = z.infer<typeof proxyConfigSchema>;
 
 export const PROXY_CONFIG = Symbol('PROXY_CONFIG');
@@ -35,12 +50,20 @@ export function loadProxyConfig(argv: readonly string[] = process.argv): ProxyCo
     'The semicache proxy: caches part of the server table and serves the semicolon protocol.',
     [
       ...listenerOptions(PREFIX, { port: 6001, adminPort: 9001, idleTimeoutMs: 300_000 }),
+      ...loggingOptions(PREFIX),
       ...eventOptions(PREFIX),
       {
-        flags: '--upstream <host:port>',
-        description: 'the server to cache',
+        flags: '--upstream <host:port,...>',
+        description:
+          'the server to cache; several serving one table (a shared --store redis): the first that is up is used, the next when it goes down, the first again when it is back',
         env: `${PREFIX}_UPSTREAM`,
         default: '127.0.0.1:6002',
+      },
+      {
+        flags: '--invalidation <url>',
+        description:
+          'listen for the invalidations servers publish on this Redis (redis://HOST:PORT/DB) and drop what they name; while not listening, every read goes to the server',
+        env: `${PREFIX}_INVALIDATION`,
       },
       {
         flags: '--capacity <n>',
@@ -78,6 +101,13 @@ export function loadProxyConfig(argv: readonly string[] = process.argv): ProxyCo
         description: 'longest pause between reconnection attempts',
         env: `${PREFIX}_RECONNECT_MAX_MS`,
         default: '2000',
+      },
+      {
+        flags: '--upstream-framing <framing>',
+        description:
+          'how requests go to the server: line (pipelined, ended by a line feed), bare (one at a time, no terminator, for servers that read one message per recv) or auto (line if the first reply comes back as a line, else bare)',
+        env: `${PREFIX}_UPSTREAM_FRAMING`,
+        default: 'auto',
       },
       {
         flags: '--heat-series <n>',

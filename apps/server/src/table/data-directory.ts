@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { constants } from 'node:fs';
 import { type FileHandle, mkdir, open, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -51,6 +52,8 @@ export async function syncDirectory(dir: string): Promise<void> {
  * person to read, and is emptied when that server shuts down cleanly.
  */
 export class DataDirectoryLock {
+  private static readonly log = new Logger('DataDirectory');
+
   private constructor(private readonly file: FileHandle) {}
 
   static async acquire(dir: string): Promise<DataDirectoryLock> {
@@ -69,8 +72,19 @@ export class DataDirectoryLock {
           `${dir} is in use by another semicache server (${holder ? `pid ${holder}, ` : ''}in ${path}); stop it or use another --data-dir`,
         );
       }
+      // A pid left in the file is the server that last held the lock and did not stop cleanly.
+      const previous = (await readFile(path, 'utf8')).trim();
       await file.truncate(0);
       await file.write(`${process.pid}\n`, 0);
+      if (/^\d+$/.test(previous)) {
+        DataDirectoryLock.log.warn({
+          msg: 'data directory locked after an unclean stop',
+          dir,
+          previousPid: Number(previous),
+        });
+      } else {
+        DataDirectoryLock.log.log({ msg: 'data directory locked', dir });
+      }
       return new DataDirectoryLock(file);
     } catch (error) {
       await file.close();

@@ -1,5 +1,7 @@
+import { Logger } from '@nestjs/common';
 import { open, readFile, rename, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { crc32 } from 'node:zlib';
 import { parseInt64 } from '@semicache/protocol';
 import {
@@ -33,16 +35,21 @@ function logLine(payload: string): string {
 
 /**
  * The table on disk: a snapshot plus an append-only log of writes. A write changes `values` at
- * once, in arrival order, and its promise resolves when it is appended and fdatasync'ed; writes that arrive while a sync is running share the
- * next one (group commit). A snapshot is replaced atomically (write, fsync, rename, fsync the
+ * once, in arrival order, and its promise resolves when it is appended and fdatasync'ed; writes
+ * that arrive while a sync is running share the next one (group commit). A read is computed at
+ * once (so it sees exactly the writes made before it) but answered only once they are durable. A snapshot is replaced atomically (write, fsync, rename, fsync the
  * directory), so a crash at any moment leaves either the old or the new one. A log line cut
  * short by a crash was never acknowledged and is dropped; any other damage stops the start.
  */
 export class FileTableStore implements TableStore {
+  private static readonly logger = new Logger('TableStore');
   private queue: Pending[] = [];
   private writing = false;
   private drained: Promise<void> = Promise.resolve();
   private logBytes = 0;
+  /** Writes not yet durable (or failed), and the promise of the last one made. */
+  private pendingWrites = 0;
+  private lastWrite: Promise<unknown> = Promise.resolve();
   failure: string | undefined;
 
   private constructor(
@@ -52,20 +59,18 @@ export class FileTableStore implements TableStore {
     private readonly lock: DataDirectoryLock,
   ) {}
 
-  static async open(
-    dir: string,
-    size: number,
-    warn: (message: string) => void,
-  ): Promise<FileTableStore> {
+  static async open(dir: string, size: number): Promise<FileTableStore> {
+    const { logger } = FileTableStore;
     await createDataDirectory(dir);
     const lock = await DataDirectoryLock.acquire(dir);
     try {
-      const values = await readSnapshot(dir, size);
-      const dropped = await replayLog(dir, values);
-      if (dropped > 0)
-        warn(
-          `dropped ${dropped} byte(s) of an unfinished write at the end of ${join(dir, LOG)} (it was never acknowledged)`,
-        );
+      const snapshot = await readSnapshot(dir, size);
+      const values = snapshot ?? new BigInt64Array(size);
+      const { records, droppedBytes } = await replayLog(dir, values);
+      if (droppedBytes > 0) {
+        // A crash cut that write short before it was synced: it was never acknowledged.
+        logger.warn({ msg: 'unfinished write dropped', file: join(dir, LOG), bytes: droppedBytes });
+      }
       await writeSnapshot(dir, values);
       // Append mode: every write lands at the end, also after compaction truncates the log.
       const log = await open(join(dir, LOG), 'a');
@@ -73,11 +78,38 @@ export class FileTableStore implements TableStore {
       await log.sync();
       // The log may have just been created: its directory entry is made durable before any write.
       await syncDirectory(dir);
+      logger.log({
+        msg: 'table opened',
+        dir,
+        entries: size,
+        snapshot: snapshot !== undefined,
+        logRecords: records,
+        droppedBytes,
+      });
       return new FileTableStore(dir, values, log, lock);
     } catch (error) {
       await lock.release();
       throw error;
     }
+  }
+
+  get size(): number {
+    return this.values.length;
+  }
+
+  read(indices: readonly number[]): bigint[] | Promise<bigint[]> {
+    this.assertWritable();
+    const read = indices.map((index) => this.values[index]);
+    if (this.pendingWrites === 0) return read;
+    return this.lastWrite.then(() => {
+      // Fail-stop: once the disk has failed, memory may hold values that are not durable.
+      this.assertWritable();
+      return read;
+    });
+  }
+
+  entries(): bigint[] {
+    return Array.from(this.values);
   }
 
   put(indices: readonly number[], values: readonly bigint[]): Promise<void> {
@@ -96,15 +128,29 @@ export class FileTableStore implements TableStore {
     await this.lock.release();
   }
 
+  private assertWritable(): void {
+    const unavailable = this.unavailable();
+    if (unavailable !== undefined) throw unavailable;
+  }
+
+  /** Why the table takes no operation any more (a failed write), if it does not. */
+  private unavailable(): Error | undefined {
+    if (this.failure === undefined) return undefined;
+    return new Error(`the table is unavailable: ${this.failure}`);
+  }
+
   private enqueue(payload: string, apply: () => void): Promise<void> {
-    if (this.failure !== undefined) {
-      return Promise.reject(new Error(`the table cannot be written: ${this.failure}`));
-    }
+    const unavailable = this.unavailable();
+    if (unavailable !== undefined) return Promise.reject(unavailable);
     apply();
-    return new Promise((resolve, reject) => {
+    const durable = new Promise<void>((resolve, reject) => {
       this.queue.push({ line: logLine(payload), resolve, reject });
       if (!this.writing) this.drained = this.drain();
     });
+    this.pendingWrites++;
+    const settled = durable.finally(() => this.pendingWrites--);
+    this.lastWrite = settled.catch(() => undefined);
+    return settled;
   }
 
   private async drain(): Promise<void> {
@@ -131,10 +177,18 @@ export class FileTableStore implements TableStore {
   }
 
   private async compact(): Promise<void> {
+    const began = performance.now();
     await writeSnapshot(this.dir, this.values);
     await this.log.truncate(0);
     await this.log.sync();
+    const logBytes = this.logBytes;
     this.logBytes = 0;
+    FileTableStore.logger.log({
+      msg: 'log compacted',
+      dir: this.dir,
+      logBytes,
+      ms: Math.round(performance.now() - began),
+    });
   }
 }
 
@@ -156,11 +210,12 @@ async function readIfExists(path: string): Promise<string | undefined> {
   }
 }
 
-async function readSnapshot(dir: string, size: number): Promise<BigInt64Array> {
+/** The snapshot's values, or undefined if there is no snapshot yet. */
+async function readSnapshot(dir: string, size: number): Promise<BigInt64Array | undefined> {
   const path = join(dir, SNAPSHOT);
   const text = await readIfExists(path);
+  if (text === undefined) return undefined;
   const values = new BigInt64Array(size);
-  if (text === undefined) return values;
   const damaged = (why: string) =>
     new DataDirectoryError(
       `${path} is damaged (${why}); refusing to start. Restore it or move it away to start from an empty table.`,
@@ -192,11 +247,14 @@ async function readSnapshot(dir: string, size: number): Promise<BigInt64Array> {
   return values;
 }
 
-/** Applies the log's lines; returns how many bytes of an unfinished last line were dropped. */
-async function replayLog(dir: string, values: BigInt64Array): Promise<number> {
+/** Applies the log's records; tells how many, and how many bytes of an unfinished last one were dropped. */
+async function replayLog(
+  dir: string,
+  values: BigInt64Array,
+): Promise<{ records: number; droppedBytes: number }> {
   const path = join(dir, LOG);
   const text = await readIfExists(path);
-  if (text === undefined || text === '') return 0;
+  if (text === undefined || text === '') return { records: 0, droppedBytes: 0 };
   const end = text.lastIndexOf('\n') + 1;
   const lines = text.slice(0, end).split('\n');
   lines.pop();
@@ -225,7 +283,7 @@ async function replayLog(dir: string, values: BigInt64Array): Promise<number> {
       values[index] = value;
     }
   });
-  return text.length - end;
+  return { records: lines.length, droppedBytes: text.length - end };
 }
 
 async function writeSnapshot(dir: string, values: BigInt64Array): Promise<void> {

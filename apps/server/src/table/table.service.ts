@@ -15,6 +15,26 @@ import {
 import { performance } from 'node:perf_hooks';
 import { TABLE_STORE, type TableStore } from './table-store';
 
+/** A store's failure as the protocol answers it: its own ProtocolError, else INTERNAL. */
+function asProtocolError(error: unknown): ProtocolError {
+  if (error instanceof ProtocolError) return error;
+  return new ProtocolError('INTERNAL', (error as Error).message);
+}
+
+/** Calls `operation` and maps its failure, thrown or rejected, with `asProtocolError`. */
+function answered<T>(operation: () => T | Promise<T>): T | Promise<T> {
+  let result: T | Promise<T>;
+  try {
+    result = operation();
+  } catch (error) {
+    throw asProtocolError(error);
+  }
+  if (!(result instanceof Promise)) return result;
+  return result.catch((error: unknown) => {
+    throw asProtocolError(error);
+  });
+}
+
 // Read once: each `KIND.x` through the library's re-exports is a getter call.
 const { read: READ, written: WRITTEN, cleared: CLEARED } = KIND;
 
@@ -22,55 +42,57 @@ const { read: READ, written: WRITTEN, cleared: CLEARED } = KIND;
 const usSince = (started: number) => Math.round((performance.now() - started) * 1000);
 
 /**
- * The server's table: the four operations of SPEC §2.2, each validated whole before anything is
- * applied, and applied in arrival order. Writes are acknowledged once durable. A read is
- * computed at once (so it sees exactly the writes received before it: a client that pipelines
- * PUT then GET reads its own write) but answered only once those writes are durable, so no
- * client ever sees a value a crash could take back.
+ * The server's table: the four operations, each validated whole before anything is applied,
+ * and handed to the store in arrival order; the store answers a read after the writes before
+ * it and acknowledges a write once durable (see TableStore).
  *
  * Each operation writes its decisions into the request's event when given one: `read` per index
- * read, `written` per index written (when it is applied), `cleared`; its source is `store`
- * when it waited for the store, with the wait.
+ * read, `written` per index written (when handed to the store), `cleared`; its source is
+ * `store` when it waited for the store (a write, or a read the store answered later), with the
+ * wait, and `table` when the store answered at once.
  */
 @Injectable()
 export class TableService implements OnApplicationShutdown {
-  private pendingWrites = 0;
-  private lastWrite: Promise<unknown> = Promise.resolve();
-
   constructor(@Inject(TABLE_STORE) private readonly store: TableStore) {}
 
   get size(): number {
-    return this.store.values.length;
+    return this.store.size;
   }
 
-  /** Why writes fail, if the store has failed. */
+  /** Why the store cannot serve, if it cannot. */
   get failure(): string | undefined {
     return this.store.failure;
   }
 
   get(request: GetRequest, event?: EventRecord): GetReply | Promise<GetReply> {
-    const values = this.read(request, event);
-    return this.onceDurable({ op: 'GET', indices: request.indices, values }, event);
+    assertIndicesWithin(request, this.size);
+    return this.read(request.indices, event, (values) => ({
+      op: 'GET',
+      indices: request.indices,
+      values,
+    }));
   }
 
   add(request: AddRequest, event?: EventRecord): AddReply | Promise<AddReply> {
-    const sum = sumInt64(this.read(request, event));
-    return this.onceDurable({ op: 'ADD', indices: request.indices, sum }, event);
+    assertIndicesWithin(request, this.size);
+    return this.read(request.indices, event, (values) => ({
+      op: 'ADD',
+      indices: request.indices,
+      sum: sumInt64(values),
+    }));
   }
 
   async put(request: PutRequest, event?: EventRecord): Promise<PutReply> {
-    this.assertWritable();
     assertIndicesWithin(request, this.size);
-    const durable = this.store.put(request.indices, request.values);
-    const started = performance.now();
     if (event !== undefined) {
       event.source = 'store';
       for (let i = 0; i < request.indices.length; i++) {
         event.decide(WRITTEN, request.indices[i], UNKNOWN, request.values[i]);
       }
     }
+    const started = performance.now();
     try {
-      await this.write(durable);
+      await answered(() => this.store.put(request.indices, request.values));
     } finally {
       event?.waited(usSince(started));
     }
@@ -78,77 +100,66 @@ export class TableService implements OnApplicationShutdown {
   }
 
   async clear(event?: EventRecord): Promise<ClrReply> {
-    this.assertWritable();
-    const durable = this.store.clear();
-    const started = performance.now();
     if (event !== undefined) {
       event.source = 'store';
       event.decide(CLEARED, -1, this.size);
     }
+    const started = performance.now();
     try {
-      await this.write(durable);
+      await answered(() => this.store.clear());
     } finally {
       event?.waited(usSince(started));
     }
     return { op: 'CLR' };
   }
 
-  /** A snapshot of every entry, for the admin API. */
-  entries(): bigint[] {
-    return Array.from(this.store.values);
+  /** Every entry, for the admin API. */
+  entries(): bigint[] | Promise<bigint[]> {
+    return answered(() => this.store.entries());
   }
 
-  entry(index: number): bigint {
+  async entry(index: number): Promise<bigint> {
     if (!Number.isInteger(index) || index < 0 || index >= this.size) {
       throw new ProtocolError('BAD_INDEX', `index ${index} is outside 0..${this.size - 1}`);
     }
-    return this.store.values[index];
+    const [value] = await answered(() => this.store.read([index]));
+    return value;
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.store.close();
   }
 
-  /** Fail-stop: once the disk has failed, memory may hold values that are not durable. */
-  private assertWritable(): void {
-    if (this.store.failure !== undefined) {
-      throw new ProtocolError('INTERNAL', `the table is unavailable: ${this.store.failure}`);
-    }
-  }
-
-  /** The values of the request's indices now (validated first), each a `read` decision. */
-  private read(request: GetRequest | AddRequest, event: EventRecord | undefined): bigint[] {
-    this.assertWritable();
-    assertIndicesWithin(request, this.size);
-    const { indices } = request;
-    const values = this.store.values;
-    const read = new Array<bigint>(indices.length);
-    for (let i = 0; i < indices.length; i++) {
-      read[i] = values[indices[i]];
-      event?.decide(READ, indices[i], UNKNOWN, read[i]);
-    }
-    return read;
-  }
-
-  private onceDurable<T>(reply: T, event: EventRecord | undefined): T | Promise<T> {
-    if (this.pendingWrites === 0) return reply;
+  /** The store's values of `indices` (each a `read` decision), made into the reply. */
+  private read<T>(
+    indices: readonly number[],
+    event: EventRecord | undefined,
+    reply: (values: bigint[]) => T,
+  ): T | Promise<T> {
     const started = performance.now();
+    const values = answered(() => this.store.read(indices));
+    if (!(values instanceof Promise)) return reply(readDecisions(event, indices, values));
     if (event !== undefined) event.source = 'store';
-    return this.lastWrite.then(() => {
-      event?.waited(usSince(started));
-      this.assertWritable();
-      return reply;
-    });
+    return values.then(
+      (read) => {
+        event?.waited(usSince(started));
+        return reply(readDecisions(event, indices, read));
+      },
+      (error: unknown) => {
+        event?.waited(usSince(started));
+        throw error;
+      },
+    );
   }
+}
 
-  private write(durable: Promise<void>): Promise<void> {
-    this.pendingWrites++;
-    const done = durable
-      .catch((error: Error) => {
-        throw new ProtocolError('INTERNAL', error.message);
-      })
-      .finally(() => this.pendingWrites--);
-    this.lastWrite = done.catch(() => undefined);
-    return done;
+function readDecisions(
+  event: EventRecord | undefined,
+  indices: readonly number[],
+  values: bigint[],
+): bigint[] {
+  if (event !== undefined) {
+    for (let i = 0; i < indices.length; i++) event.decide(READ, indices[i], UNKNOWN, values[i]);
   }
+  return values;
 }
