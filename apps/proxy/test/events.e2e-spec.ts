@@ -220,7 +220,13 @@ describe('a fill that a write raced', () => {
       if (line === 'OP=PUT;IND=1;DATA=5;') return 'OP=GET;IND=1;DATA=0;\nOP=PUT;IND=1;DATA=5;';
       return `OP=ERR;CODE=INTERNAL;MSG=unexpected ${line};`;
     });
-    const proxy = await startApp('proxy', ['--upstream', peer.target]);
+    // Pipelined from the first request (auto framing would wait for a first reply).
+    const proxy = await startApp('proxy', [
+      '--upstream',
+      peer.target,
+      '--upstream-framing',
+      'line',
+    ]);
     const collector = await EventCollector.follow(`${proxy.admin}/events`);
     const client = await connectTo(proxy.protocol);
     const replies = await Promise.all([
