@@ -3,6 +3,7 @@ import { closest } from 'fastest-levenshtein';
 import { FRAMINGS, type Framing } from '@semicache/client';
 import { type Reply, type Request, parseReply, serializeRequest } from '@semicache/protocol';
 import { addBenchCommand } from './bench/bench.command';
+import { addEventCommands } from './events/events.command';
 import { replyJson, replyText } from './format';
 import { readView, renderView } from './inspect';
 import { addRequest, clrRequest, getRequest, putRequest } from './requests';
@@ -24,7 +25,21 @@ export interface Output {
   err(text: string): void;
 }
 
-export const COMMANDS = ['get', 'put', 'add', 'clr', 'raw', 'inspect', 'bench', 'help'] as const;
+export const COMMANDS = [
+  'get',
+  'put',
+  'add',
+  'clr',
+  'raw',
+  'inspect',
+  'bench',
+  'watch',
+  'trace',
+  'help',
+] as const;
+
+/** Commands that follow events until Ctrl-C: run on their own, not at the prompt. */
+export const STREAM_COMMANDS: readonly string[] = ['watch', 'trace'];
 
 function integer(name: string, min: number, max: number) {
   return (value: string): number => {
@@ -140,12 +155,15 @@ export function buildProgram(
     )
     .option('--json', 'print replies as JSON, for scripts', false)
     .addOption(
-      new Option('--server-admin <url>', "server's admin API (for inspect)")
+      new Option('--server-admin <url>', "server's admin API (for inspect, and watch --server)")
         .env('SEMICACHE_SERVER_ADMIN')
         .default('http://127.0.0.1:9002'),
     )
     .addOption(
-      new Option('--proxy-admin <url>', "proxy's admin API (for inspect, and bench's hit ratio)")
+      new Option(
+        '--proxy-admin <url>',
+        "proxy's admin API (for inspect, watch, trace, and bench's hit ratio)",
+      )
         .env('SEMICACHE_PROXY_ADMIN')
         .default('http://127.0.0.1:9001'),
     )
@@ -160,6 +178,7 @@ export function buildProgram(
   const currentSession = () =>
     (session ??= new Session(options().host, options().port, options().timeout, options().framing));
   addCommands(program, options, currentSession, output);
+  addEventCommands(program, options, output);
   program
     .command('shell', { isDefault: true, hidden: true })
     .argument('[words...]')

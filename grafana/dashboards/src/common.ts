@@ -1,6 +1,7 @@
 // Shared pieces of the semicache dashboards: the provisioned datasource, PromQL helpers and
 // panel builders with the options every panel here uses. Pure: building a dashboard does no I/O.
 import {
+  BarGaugeDisplayMode,
   BigValueColorMode,
   BigValueGraphMode,
   LegendDisplayMode,
@@ -9,6 +10,7 @@ import {
   SortOrder,
   TooltipDisplayMode,
   VizLegendOptionsBuilder,
+  VizOrientation,
   VisibilityMode,
   VizTooltipOptionsBuilder,
   type DataSourceRef,
@@ -22,7 +24,8 @@ import {
   type Threshold,
   type ValueMapping,
 } from '@grafana/grafana-foundation-sdk/dashboard';
-import { DataqueryBuilder } from '@grafana/grafana-foundation-sdk/prometheus';
+import { DataqueryBuilder, PromQueryFormat } from '@grafana/grafana-foundation-sdk/prometheus';
+import * as bargauge from '@grafana/grafana-foundation-sdk/bargauge';
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 
@@ -47,14 +50,28 @@ export function jobSelector(job: string): string {
   return `job="${job}"`;
 }
 
+/** The `quantile` latency from histogram `metric` (without `_bucket`), one series per `label`. */
+export function quantileBy(
+  label: string,
+  quantile: number,
+  metric: string,
+  selector: string,
+): string {
+  return `histogram_quantile(${quantile}, sum by (le, ${label}) (${rate(`${metric}_bucket`, selector)}))`;
+}
+
 /** The `quantile` latency from histogram `metric` (without `_bucket`), one series per `op`. */
 export function quantileByOp(quantile: number, metric: string, selector: string): string {
-  return `histogram_quantile(${quantile}, sum by (le, op) (${rate(`${metric}_bucket`, selector)}))`;
+  return quantileBy('op', quantile, metric, selector);
 }
 
 export interface Query {
   readonly expr: string;
   readonly legend: string;
+  /** An instant query (one value per series) instead of a range. */
+  readonly instant?: boolean;
+  /** Buckets of a histogram, shown as counts per bucket (Grafana de-accumulates `le`). */
+  readonly heatmap?: boolean;
 }
 
 /** Latency percentiles shown by default. */
@@ -81,12 +98,13 @@ export class PanelIds {
 }
 
 function target(query: Query, index: number): DataqueryBuilder {
-  return new DataqueryBuilder()
+  const built = new DataqueryBuilder()
     .datasource(DATASOURCE)
     .refId(String.fromCharCode(65 + index))
     .expr(query.expr)
-    .legendFormat(query.legend)
-    .range();
+    .legendFormat(query.legend);
+  if (query.heatmap) built.format(PromQueryFormat.Heatmap);
+  return query.instant ? built.instant() : built.range();
 }
 
 export interface PanelOptions {
@@ -102,7 +120,7 @@ export interface PanelOptions {
   readonly decimals?: number;
 }
 
-type PanelBuilder = timeseries.PanelBuilder | stat.PanelBuilder;
+type PanelBuilder = timeseries.PanelBuilder | stat.PanelBuilder | bargauge.PanelBuilder;
 
 /** What every panel here starts with: its id, texts, datasource, unit and size. */
 function panelHead<P extends PanelBuilder>(
@@ -165,6 +183,15 @@ export function statPanel(ids: PanelIds, options: StatOptions): stat.PanelBuilde
         .steps([...(options.thresholds ?? [{ value: null, color: 'green' }])]),
     );
   if (options.mappings !== undefined) panel.mappings([...options.mappings]);
+  return panelData(panel, options);
+}
+
+/** Horizontal bars, one per series, each its last value: a distribution (e.g. histogram buckets). */
+export function barGaugePanel(ids: PanelIds, options: PanelOptions): bargauge.PanelBuilder {
+  const panel = panelHead(new bargauge.PanelBuilder(), ids, options, 8)
+    .orientation(VizOrientation.Horizontal)
+    .displayMode(BarGaugeDisplayMode.Gradient)
+    .reduceOptions(new ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false));
   return panelData(panel, options);
 }
 

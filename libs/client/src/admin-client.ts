@@ -1,6 +1,8 @@
+import type { RecentEvents } from './events-api';
 import type {
   AdminRefusal,
   CacheView,
+  HeatView,
   ProxyHealth,
   ProxyStats,
   ServerHealth,
@@ -52,6 +54,11 @@ abstract class AdminApi {
     readonly timeoutMs = DEFAULT_ADMIN_TIMEOUT_MS,
   ) {}
 
+  /** The last `limit` events (`GET /events/recent`). */
+  recentEvents(limit: number): Promise<RecentEvents> {
+    return this.ok(`/events/recent?limit=${limit}`);
+  }
+
   /** The answer to `GET path`, whatever its status. */
   protected answer<T>(path: string): Promise<JsonAnswer<T>> {
     return getJson<T>(`${this.baseUrl}${path}`, this.timeoutMs);
@@ -74,6 +81,11 @@ export class ProxyAdmin extends AdminApi {
 
   cache(): Promise<CacheView> {
     return this.ok('/cache');
+  }
+
+  /** The `limit` indices with the most lookups. */
+  heat(limit: number): Promise<HeatView> {
+    return this.ok(`/heat?limit=${limit}`);
   }
 
   /** 200 or 503, both with the same body. */

@@ -14,18 +14,15 @@ export class CacheAdminController {
   @Get('cache')
   entries(): CacheView {
     const now = Date.now();
-    const { policy, capacity, size } = this.service.snapshot();
-    return {
-      policy,
-      capacity,
-      size,
-      // Eviction order: the entry that goes next comes first.
-      entries: this.service.entries().map((entry) => ({
-        index: entry.index,
-        value: entry.value.toString(),
-        ageMs: now - entry.storedAt,
-      })),
-    };
+    const { policy, reason, capacity, size } = this.service.snapshot();
+    // Eviction order: the entry that goes next comes first.
+    const entries = this.service.entries().map((entry) => ({
+      index: entry.index,
+      value: entry.value.toString(),
+      ageMs: now - entry.storedAt,
+    }));
+    const nextVictim = size >= capacity && entries.length > 0 ? entries[0].index : null;
+    return { policy, reason, capacity, size, nextVictim, entries };
   }
 
   @Get('stats')

@@ -1,5 +1,6 @@
 import { type EvictionPolicyName, createPolicy } from '@semicache/policies';
 import { PROXY_EVICTION_POLICIES } from '../config/proxy-config';
+import type { CacheListener } from './cache-listener';
 import { EntryCache } from './entry-cache';
 
 function cacheOf(capacity: number, policy: EvictionPolicyName): EntryCache {
@@ -194,5 +195,71 @@ describe('EntryCache: where FIFO and LRU differ', () => {
     expect(fifo.lookup(0)).toBeUndefined();
     expect(order(lru)).toEqual([2, 3, 4, 0, 5]);
     expect(lru.lookup(0)).toBe(0n);
+  });
+});
+
+describe('EntryCache: what it reports to its listeners', () => {
+  /** Every report as one line, with the cause it was given. */
+  function recorder() {
+    const reports: string[] = [];
+    const listener: CacheListener<string> = {
+      hit: (cause, index, now) => reports.push(`${cause} hit ${index} @${now}`),
+      miss: (cause, index, now) => reports.push(`${cause} miss ${index} @${now}`),
+      stored: (cause, index, value) => reports.push(`${cause} stored ${index}=${value}`),
+      skipped: (cause, index, value) => reports.push(`${cause} skipped ${index}=${value}`),
+      written: (cause, index, value, now) =>
+        reports.push(`${cause} written ${index}=${value} @${now}`),
+      evicted: (cause, index, ageMs, reason) =>
+        reports.push(`${cause} evicted ${index} age ${ageMs} (${reason})`),
+      dropped: (cause, index) => reports.push(`${cause} dropped ${index}`),
+      cleared: (cause, entries) => reports.push(`${cause} cleared ${entries}`),
+    };
+    return { reports, listener };
+  }
+
+  it.each([
+    ['fifo', 'oldest', 0],
+    ['lru', 'least-recent', 1],
+  ] as const)(
+    'reports each step in order, evictions with age and %s reason',
+    (policy, reason, victim) => {
+      const { reports, listener } = recorder();
+      const cache = new EntryCache<string>(createPolicy(policy, 2), [listener, listener]);
+      cache.store(0, 10n, 1000, 'a');
+      cache.store(1, 11n, 1500, 'a');
+      cache.lookup(0, 'b', 1600);
+      cache.lookup(7, 'b', 1600);
+      cache.missWhileWriting(1, 'b', 1600);
+      cache.store(2, 12n, 4000, 'c');
+      cache.skipFill(3, 13n, 'c');
+      cache.store(2, 22n, 4100, 'd', true);
+      cache.remove(2, 'e');
+      cache.remove(9, 'e'); // not cached: nothing to report
+      cache.clear('f');
+      const once = [
+        'a stored 0=10',
+        'a stored 1=11',
+        'b hit 0 @1600',
+        'b miss 7 @1600',
+        'b miss 1 @1600',
+        // Room is made before the new entry is stored.
+        `c evicted ${victim} age ${victim === 0 ? 3000 : 2500} (${reason})`,
+        'c stored 2=12',
+        'c skipped 3=13',
+        'd written 2=22 @4100',
+        'e dropped 2',
+        'f cleared 1',
+      ];
+      // Each report reaches every listener before the next step.
+      expect(reports).toEqual(once.flatMap((line) => [line, line]));
+    },
+  );
+
+  it('a miss while a write is in flight does not count as a use for LRU', () => {
+    const cache = new EntryCache<string>(createPolicy('lru', 2));
+    cache.store(0, 0n, 1);
+    cache.store(1, 1n, 1);
+    cache.missWhileWriting(0, undefined, 2);
+    expect(order(cache)).toEqual([0, 1]);
   });
 });

@@ -1,10 +1,13 @@
 import type { EvictionPolicyName } from '@semicache/policies';
 import {
+  eventOptions,
+  eventsSchema,
   hostPortListSchema,
   listenerOptions,
   listenerSchema,
   loggingOptions,
   loggingSchema,
+  nonNegativeInt,
   parseConfig,
   positiveInt,
   redisUrlSchema,
@@ -18,17 +21,22 @@ export const PROXY_EVICTION_POLICIES = [
   'lru',
 ] as const satisfies readonly EvictionPolicyName[];
 
-export const proxyConfigSchema = listenerSchema.merge(loggingSchema).extend({
-  upstream: hostPortListSchema,
-  invalidation: redisUrlSchema.optional(),
-  capacity: positiveInt,
-  eviction: z.enum(PROXY_EVICTION_POLICIES),
-  upstreamTimeoutMs: positiveInt,
-  upstreamConnectTimeoutMs: positiveInt,
-  reconnectMinMs: positiveInt,
-  reconnectMaxMs: positiveInt,
-  upstreamFraming: z.enum(FRAMINGS),
-});
+export const proxyConfigSchema = listenerSchema
+  .merge(loggingSchema)
+  .merge(eventsSchema)
+  .extend({
+    upstream: hostPortListSchema,
+    invalidation: redisUrlSchema.optional(),
+    capacity: positiveInt,
+    eviction: z.enum(PROXY_EVICTION_POLICIES),
+    upstreamTimeoutMs: positiveInt,
+    upstreamConnectTimeoutMs: positiveInt,
+    reconnectMinMs: positiveInt,
+    reconnectMaxMs: positiveInt,
+    upstreamFraming: z.enum(FRAMINGS),
+    heatSeries: nonNegativeInt,
+    heatLimit: positiveInt.max(10_000_000),
+  });
 export type ProxyConfig = z.infer<typeof proxyConfigSchema>;
 
 export const PROXY_CONFIG = Symbol('PROXY_CONFIG');
@@ -43,6 +51,7 @@ export function loadProxyConfig(argv: readonly string[] = process.argv): ProxyCo
     [
       ...listenerOptions(PREFIX, { port: 6001, adminPort: 9001, idleTimeoutMs: 300_000 }),
       ...loggingOptions(PREFIX),
+      ...eventOptions(PREFIX),
       {
         flags: '--upstream <host:port,...>',
         description:
@@ -99,6 +108,20 @@ export function loadProxyConfig(argv: readonly string[] = process.argv): ProxyCo
           'how requests go to the server: line (pipelined, ended by a line feed), bare (one at a time, no terminator, for servers that read one message per recv) or auto (line if the first reply comes back as a line, else bare)',
         env: `${PREFIX}_UPSTREAM_FRAMING`,
         default: 'auto',
+      },
+      {
+        flags: '--heat-series <n>',
+        description:
+          'Prometheus gets per-index series (semicache_index_*_total{index}) for this many of the hottest indices',
+        env: `${PREFIX}_HEAT_SERIES`,
+        default: '20',
+      },
+      {
+        flags: '--heat-limit <n>',
+        description:
+          'distinct indices whose heat is counted (exactly up to this many; past it, the hottest, approximately)',
+        env: `${PREFIX}_HEAT_LIMIT`,
+        default: '10000',
       },
     ],
     proxyConfigSchema,
