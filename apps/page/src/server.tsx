@@ -123,7 +123,9 @@ function ServerPage() {
               {writes.latest.map((write) => (
                 <li key={write.index} data-testid="write">
                   <span class="time">{formatClock(write.time)}</span>
-                  <b>{write.index}</b> = {write.value}
+                  <span class="write-entry">
+                    <b>{write.index}</b> = {write.value}
+                  </span>
                 </li>
               ))}
             </ol>

@@ -19,6 +19,14 @@ export const DECISION_LABELS: Record<DecisionKind, string> = {
   read: 'READ',
 };
 
+const pad = (number: number, width = 2) => String(number).padStart(width, '0');
+
+/** `12:00:01.123` from an ISO time, in local time. */
+export function formatClock(iso: string): string {
+  const time = new Date(iso);
+  return `${pad(time.getHours())}:${pad(time.getMinutes())}:${pad(time.getSeconds())}.${pad(time.getMilliseconds(), 3)}`;
+}
+
 /** `0.21 ms` from µs. */
 export const formatMicros = (us: number): string => `${(us / 1000).toFixed(2)} ms`;
 

@@ -3,6 +3,7 @@ import {
   type DecisionEvent,
   type DecisionKind,
   decisionGroups,
+  formatClock,
 } from '@semicache/client';
 import { styleText } from 'node:util';
 
@@ -25,14 +26,6 @@ const STYLES: Record<DecisionKind, Style> = {
   read: 'green',
 };
 
-const pad = (number: number, width = 2) => String(number).padStart(width, '0');
-
-/** `12:00:01.123`, in local time. */
-function clock(iso: string): string {
-  const time = new Date(iso);
-  return `${pad(time.getHours())}:${pad(time.getMinutes())}:${pad(time.getSeconds())}.${pad(time.getMilliseconds(), 3)}`;
-}
-
 /** `HIT 1,2 · MISS 7 (0.21 ms) · EVICT 3 (oldest, 4.2 s) · STORE 7`. */
 function decisionsText(decisions: readonly Decision[], paint: Paint): string {
   return decisionGroups(decisions)
@@ -53,7 +46,7 @@ function decisionsText(decisions: readonly Decision[], paint: Paint): string {
 export function eventLine(event: DecisionEvent, paint: Paint = PLAIN): string {
   const more = event.omitted?.indices ? `,…(+${event.omitted.indices})` : '';
   const head = [
-    paint('dim', clock(event.time)),
+    paint('dim', formatClock(event.time)),
     paint('dim', `#${event.seq}`),
     paint('bold', event.op ?? '?'),
     `${event.indices.join(',')}${more}`,
