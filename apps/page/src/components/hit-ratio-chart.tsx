@@ -51,9 +51,9 @@ function options(width: number): uPlot.Options {
         label: 'lookups',
         scale: 'lookups',
         stroke: '#c9d3e3',
-        fill: 'rgba(201, 211, 227, 0.35)',
+        fill: 'rgba(160, 176, 204, 0.55)',
         width: 1,
-        paths: uPlot.paths.stepped!({ align: 1 }),
+        paths: uPlot.paths.bars!({ size: [0.7, 12] }),
         points: { show: false },
       },
       {
