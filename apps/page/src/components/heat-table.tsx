@@ -1,6 +1,9 @@
 import type { HeatView } from '@semicache/client/admin-api';
 import { formatAge } from '@semicache/client/decision-groups';
 
+/** The counts shown after lookups, one column each. */
+const COUNTS = ['hits', 'misses', 'writes', 'evictions'] as const;
+
 /**
  * Per-index heat, the most looked-up first, with a bar for the share of lookups; the idle times
  * go on from when it was loaded.
@@ -34,18 +37,11 @@ export function HeatTable(props: { heat: HeatView; loadedAt: number; now: number
                 {index.lookups}
               </span>
             </td>
-            <td class="num" data-field="hits">
-              {index.hits}
-            </td>
-            <td class="num" data-field="misses">
-              {index.misses}
-            </td>
-            <td class="num" data-field="writes">
-              {index.writes}
-            </td>
-            <td class="num" data-field="evictions">
-              {index.evictions}
-            </td>
+            {COUNTS.map((count) => (
+              <td key={count} class="num" data-field={count}>
+                {index[count]}
+              </td>
+            ))}
             <td class="num">
               {index.lookups > 0 ? `${Math.round((index.hits / index.lookups) * 100)}%` : '–'}
             </td>
