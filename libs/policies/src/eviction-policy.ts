@@ -41,6 +41,11 @@ export interface EvictionPolicy {
   /** Evicts the next victim, as for a key never seen, and returns it (undefined when empty). */
   evict(): number | undefined;
   /**
+   * Changes the capacity. A smaller one than the keys held evicts by the policy's own rule, one
+   * victim after another, until they fit; returns the evicted keys in the order they went.
+   */
+  resize(capacity: number): number[];
+  /**
    * The cached keys in eviction order, next victim first: the order in which they would go if
    * they were evicted one after the other with no further access. Computed on demand (O(n)).
    */

@@ -350,6 +350,39 @@ describe.each(EVICTION_POLICIES)('%s, whatever the operations', (name) => {
   });
 });
 
+describe.each(EVICTION_POLICIES)('%s, resized at any point', (name) => {
+  it('evicts by its own rule (the first keys of its order) until it fits, then never holds more', () => {
+    fc.assert(
+      fc.property(capacity, operations, capacity, operations, (size, before, resized, after) => {
+        const cache = new KeyCache(name, size);
+        before.forEach((op) => run(cache, op));
+        const order = cache.policy.order();
+        const evicted = cache.policy.resize(resized);
+        expect(evicted).toEqual(order.slice(0, Math.max(0, order.length - resized)));
+        expect(cache.policy.capacity).toBe(resized);
+        expect(sorted(cache.policy.order())).toEqual(sorted(order.slice(evicted.length)));
+        for (const op of after) {
+          run(cache, op);
+          expect(cache.policy.size).toBeLessThanOrEqual(resized);
+        }
+        // Filled with keys it has not seen, it holds exactly the new capacity.
+        for (let i = 0; i < resized + 1; i++) cache.fill(5000 + i);
+        expect(cache.policy.size).toBe(resized);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('rejects a capacity that is not a positive integer, and keeps its keys', () => {
+    const policy = createPolicy(name, 3);
+    policy.insert(1);
+    for (const bad of [0, -1, 2.5, Number.NaN])
+      expect(() => policy.resize(bad)).toThrow(RangeError);
+    expect(policy.capacity).toBe(3);
+    expect(policy.order()).toEqual([1]);
+  });
+});
+
 describe('KeyIndex', () => {
   it('answers as a Map does, through growth and backward-shift deletion', () => {
     const spreadKey = fc.oneof(

@@ -71,6 +71,16 @@ describe('ShadowBank', () => {
     bank.lookup(3, false);
     expect(counts(bank)).toEqual(['fifo@1: 1/4']);
   });
+
+  it('counts a lookup the live cache bypassed (a write in flight) as a miss in every shadow, changing none', () => {
+    const bank = new ShadowBank({ policies: ['lru', 'lfu'], maxCapacity: 2 });
+    bank.write(1);
+    bank.missedWhileWriting(); // a lookup of 1 while a second write of 1 is in flight
+    bank.lookup(2, false);
+    bank.fill(2);
+    bank.lookup(1, true); // 1 is still where the write put it: no shadow lost it
+    expect(counts(bank)).toEqual(['lru@1: 0/3', 'lru@2: 1/2', 'lfu@1: 0/3', 'lfu@2: 1/2']);
+  });
 });
 
 /** What the bank and a standalone cache are both fed. */
@@ -86,6 +96,7 @@ interface Fed {
 type LiveOp =
   | { op: 'lookup' | 'write' | 'remove'; key: number }
   | { op: 'fill'; pick: number; skip: boolean }
+  | { op: 'bypass' }
   | { op: 'clear' };
 const key = fc.nat(11);
 const liveOp: fc.Arbitrary<LiveOp> = fc.oneof(
@@ -97,6 +108,7 @@ const liveOp: fc.Arbitrary<LiveOp> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ op: fc.constant('write' as const), key }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('remove' as const), key }) },
   { weight: 1, arbitrary: fc.constant({ op: 'clear' as const }) },
+  { weight: 1, arbitrary: fc.constant({ op: 'bypass' as const }) },
 );
 
 describe('ShadowBank, on any live workload', () => {
@@ -129,6 +141,11 @@ describe('ShadowBank, on any live workload', () => {
             } else if (op.op === 'clear') {
               live.clear();
               feed((cache) => cache.clear());
+            } else if (op.op === 'bypass') {
+              // A lookup with a write in flight: a miss that consults no cache.
+              live.misses++;
+              bank.missedWhileWriting();
+              standalone.forEach((cache) => cache.misses++);
             } else {
               live[op.op](op.key);
               feed((cache) => cache[op.op as 'write' | 'remove'](op.key));

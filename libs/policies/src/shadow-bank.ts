@@ -32,6 +32,8 @@ export class ShadowBank {
   private readonly shadows: EvictionPolicy[] = [];
   private readonly hits: Float64Array;
   private readonly misses: Float64Array;
+  /** Lookups that missed in every shadow without reaching any (see `missedWhileWriting`). */
+  private bypassed = 0;
 
   constructor(options: ShadowBankOptions = {}) {
     const { policies = EVICTION_POLICIES, maxCapacity = 10 } = options;
@@ -64,6 +66,16 @@ export class ShadowBank {
     }
   }
 
+  /**
+   * A lookup the live cache answered as a miss without consulting its entries, because a write
+   * on the key was in flight (the value is read from the server, behind the write). Whatever the
+   * policy and the capacity, the same would have happened: a miss in every shadow, which changes
+   * none of them (no fill follows: the fetched value is not stored while the write is in flight).
+   */
+  missedWhileWriting(): void {
+    this.bypassed++;
+  }
+
   /** The live cache stored the value its miss fetched. */
   fill(key: number): void {
     for (const shadow of this.shadows) if (!shadow.has(key)) shadow.insert(key);
@@ -86,7 +98,7 @@ export class ShadowBank {
   /** Every shadow's counts, policy by policy, capacity 1 first. */
   results(): PolicyResult[] {
     return this.shadows.map((shadow, i) =>
-      policyResult(shadow.name, shadow.capacity, this.hits[i], this.misses[i]),
+      policyResult(shadow.name, shadow.capacity, this.hits[i], this.misses[i] + this.bypassed),
     );
   }
 }
