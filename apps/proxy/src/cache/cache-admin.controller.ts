@@ -1,5 +1,7 @@
-import { Controller, Get } from '@nestjs/common';
-import type { CacheView, ProxyStats } from '@semicache/client';
+import { BadRequestException, Body, Controller, Get, Put, UseGuards } from '@nestjs/common';
+import type { CacheView, ConfigView, ProxyStats } from '@semicache/client';
+import { AdminTokenGuard } from '../config/admin-token.guard';
+import { configChangeSchema } from '../config/proxy-config';
 import { CacheService } from './cache.service';
 
 /** What the cache holds and how it has done. Values are strings: they are signed 64-bit. */
@@ -28,5 +30,22 @@ export class CacheAdminController {
   stats(): ProxyStats {
     const { stats, size, capacity, policy } = this.service.snapshot();
     return { ...stats, size, capacity, policy };
+  }
+
+  /**
+   * Changes the live cache's policy, capacity or both, without a restart: `{"capacity": 8,
+   * "eviction": "lru"}`. Needs the admin token.
+   */
+  @Put('config')
+  @UseGuards(AdminTokenGuard)
+  configure(@Body() body: unknown): ConfigView {
+    const change = configChangeSchema.safeParse(body);
+    if (!change.success) {
+      const problems = change.error.issues.map((issue) =>
+        issue.path.length === 0 ? issue.message : `${issue.path.join('.')}: ${issue.message}`,
+      );
+      throw new BadRequestException({ error: 'BAD_CONFIG', message: problems.join('; ') });
+    }
+    return this.service.configure(change.data);
   }
 }

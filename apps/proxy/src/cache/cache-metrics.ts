@@ -48,6 +48,17 @@ export class CacheMetrics {
         this.set(cache.capacity);
       },
     });
+    // Labels that a query can join on, e.g. the shadows' hit ratio at the live capacity.
+    new Gauge({
+      name: 'semicache_cache_policy_info',
+      help: "The live cache's eviction policy and capacity, as labels (the value is always 1).",
+      labelNames: ['policy', 'capacity'],
+      registers,
+      collect() {
+        this.reset();
+        this.set({ policy: cache.policy.name, capacity: String(cache.capacity) }, 1);
+      },
+    });
   }
 
   lookedUp(hits: number, misses: number): void {

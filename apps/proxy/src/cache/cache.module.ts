@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { PROXY_CONFIG, type ProxyConfig } from '../config/proxy-config';
+import { PoliciesModule } from '../policies/policies.module';
+import { ShadowService } from '../policies/shadow.service';
 import { UpstreamModule } from '../upstream/upstream.module';
 import { CacheAdminController } from './cache-admin.controller';
 import { CacheMetrics } from './cache-metrics';
@@ -9,14 +11,18 @@ import { EntryCache } from './entry-cache';
 import { createPolicy } from '@semicache/policies';
 
 @Module({
-  imports: [UpstreamModule],
+  imports: [UpstreamModule, PoliciesModule],
   controllers: [CacheController, CacheAdminController],
   providers: [
     {
       provide: EntryCache,
-      inject: [PROXY_CONFIG],
-      useFactory: (config: ProxyConfig) =>
-        new EntryCache(createPolicy(config.eviction, config.capacity)),
+      inject: [PROXY_CONFIG, ShadowService],
+      // The shadows follow everything the cache does (with --shadows off, nothing follows it).
+      useFactory: (config: ProxyConfig, shadows: ShadowService) =>
+        new EntryCache(
+          createPolicy(config.eviction, config.capacity),
+          shadows.enabled ? [shadows] : [],
+        ),
     },
     CacheService,
     CacheMetrics,

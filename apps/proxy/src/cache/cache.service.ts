@@ -31,6 +31,20 @@ export interface CacheSnapshot {
   readonly stats: CacheStats;
 }
 
+/** A change of the live cache (`PUT /config`): what is not given stays as it is. */
+export interface CacheChange {
+  readonly capacity?: number;
+  readonly eviction?: EvictionPolicyName;
+}
+
+/** The cache after a change, and the indices the change evicted, in the order they went. */
+export interface CacheChangeResult {
+  readonly policy: EvictionPolicyName;
+  readonly capacity: number;
+  readonly size: number;
+  readonly evicted: readonly number[];
+}
+
 /**
  * The proxy's domain logic, knowing nothing of sockets: reads are served from the cache where
  * they hit and fetched from the server in one request where they miss (one request for all the
@@ -86,7 +100,7 @@ export class CacheService {
       const reply = await this.upstream.request(request);
       const now = Date.now();
       for (let i = 0; i < request.indices.length; i++) {
-        this.metrics.evicted(this.cache.store(request.indices[i], request.values[i], now));
+        this.metrics.evicted(this.cache.store(request.indices[i], request.values[i], now, true));
       }
       return reply;
     } catch (error) {
@@ -123,6 +137,21 @@ export class CacheService {
     };
   }
 
+  /**
+   * Changes the live cache's policy, capacity or both (what is not given stays), keeping its
+   * entries; a smaller capacity evicts by the new policy (see EntryCache.reconfigure).
+   */
+  configure(change: CacheChange): CacheChangeResult {
+    const { cache } = this;
+    const evicted = cache.reconfigure(
+      change.eviction ?? cache.policy.name,
+      change.capacity ?? cache.capacity,
+      Date.now(),
+    );
+    this.metrics.evicted(evicted.length);
+    return { policy: cache.policy.name, capacity: cache.capacity, size: cache.size, evicted };
+  }
+
   /** Every cached entry, in eviction order: the entry that goes next comes first. */
   entries(): CachedEntry[] {
     return this.cache.entries();
@@ -137,7 +166,10 @@ export class CacheService {
     const values = new Array<bigint>(indices.length);
     let missing: number[] | undefined;
     for (let i = 0; i < indices.length; i++) {
-      const value = this.fence.writing(indices[i]) ? undefined : this.cache.lookup(indices[i]);
+      const index = indices[i];
+      const value = this.fence.writing(index)
+        ? this.cache.missWhileWriting(index)
+        : this.cache.lookup(index);
       if (value !== undefined) values[i] = value;
       else (missing ??= []).push(i);
     }
@@ -170,6 +202,8 @@ export class CacheService {
       fetched.set(index, reply.values[i]);
       if (this.fence.mayStore(index, since)) {
         this.metrics.evicted(this.cache.store(index, reply.values[i], now));
+      } else {
+        this.cache.skipFill(index);
       }
     }
     return fetched;

@@ -1,5 +1,5 @@
-import { type EvictionPolicyName, createPolicy } from '@semicache/policies';
-import { PROXY_EVICTION_POLICIES } from '../config/proxy-config';
+import { EVICTION_POLICIES, type EvictionPolicyName, createPolicy } from '@semicache/policies';
+import type { CacheListener } from './cache-listener';
 import { EntryCache } from './entry-cache';
 
 function cacheOf(capacity: number, policy: EvictionPolicyName): EntryCache {
@@ -13,7 +13,7 @@ function fill(cache: EntryCache, indices: readonly number[], now = 1000): number
 
 const order = (cache: EntryCache): number[] => cache.entries().map((entry) => entry.index);
 
-describe.each(PROXY_EVICTION_POLICIES)('EntryCache (%s)', (policy) => {
+describe.each(EVICTION_POLICIES)('EntryCache (%s)', (policy) => {
   it('starts empty and reports its capacity and policy', () => {
     const cache = cacheOf(5, policy);
     expect(cache.size).toBe(0);
@@ -37,7 +37,7 @@ describe.each(PROXY_EVICTION_POLICIES)('EntryCache (%s)', (policy) => {
   it('never evicts when an existing key is stored again, even when full', () => {
     const cache = cacheOf(2, policy);
     fill(cache, [7, 8]);
-    expect(cache.store(7, 70n, 2000)).toBe(0);
+    expect(cache.store(7, 70n, 2000, true)).toBe(0);
     expect(cache.store(8, 80n, 2000)).toBe(0);
     expect(cache.size).toBe(2);
   });
@@ -53,12 +53,19 @@ describe.each(PROXY_EVICTION_POLICIES)('EntryCache (%s)', (policy) => {
     expect(cache.lookup(2)).toBe(0n);
   });
 
-  it('overwrites an existing key with the new value and the new time', () => {
+  it('overwrites an existing key with the new value and the new time on a write', () => {
     const cache = cacheOf(3, policy);
     cache.store(4, 1n, 1000);
-    cache.store(4, -2n, 5000);
+    cache.store(4, -2n, 5000, true);
     expect(cache.lookup(4)).toBe(-2n);
     expect(cache.entries()).toEqual([{ index: 4, value: -2n, storedAt: 5000 }]);
+  });
+
+  it('takes the value of a second fill of a cached key, but not its time', () => {
+    const cache = cacheOf(3, policy);
+    cache.store(4, 1n, 1000);
+    cache.store(4, 2n, 5000);
+    expect(cache.entries()).toEqual([{ index: 4, value: 2n, storedAt: 1000 }]);
   });
 
   it('lists entries in eviction order with their values and storedAt', () => {
@@ -135,7 +142,7 @@ describe('EntryCache: where FIFO and LRU differ', () => {
     },
     {
       name: 'overwriting the oldest entry: FIFO keeps its position, LRU makes it the newest',
-      run: (cache) => void cache.store(0, 99n, 2000),
+      run: (cache) => void cache.store(0, 99n, 2000, true),
       fifo: [0, 1, 2],
       lru: [1, 2, 0],
     },
@@ -149,9 +156,15 @@ describe('EntryCache: where FIFO and LRU differ', () => {
       lru: [2, 0, 3],
     },
     {
+      name: 'a second fill of the oldest entry is no use of it: neither policy moves it',
+      run: (cache) => void cache.store(0, 99n, 2000),
+      fifo: [0, 1, 2],
+      lru: [0, 1, 2],
+    },
+    {
       name: 'a new key after overwriting the oldest',
       run: (cache) => {
-        cache.store(0, 99n, 2000);
+        cache.store(0, 99n, 2000, true);
         cache.store(3, 30n, 2000);
       },
       fifo: [1, 2, 3],
@@ -173,10 +186,10 @@ describe('EntryCache: where FIFO and LRU differ', () => {
   });
 
   it('an overwritten entry keeps its new value and time wherever the policy puts it', () => {
-    for (const policy of PROXY_EVICTION_POLICIES) {
+    for (const policy of EVICTION_POLICIES) {
       const cache = cacheOf(3, policy);
       fill(cache, [0, 1, 2], 1000);
-      cache.store(0, -5n, 3000);
+      cache.store(0, -5n, 3000, true);
       const entry = cache.entries().find((candidate) => candidate.index === 0);
       expect(entry).toEqual({ index: 0, value: -5n, storedAt: 3000 });
     }
@@ -194,5 +207,114 @@ describe('EntryCache: where FIFO and LRU differ', () => {
     expect(fifo.lookup(0)).toBeUndefined();
     expect(order(lru)).toEqual([2, 3, 4, 0, 5]);
     expect(lru.lookup(0)).toBe(0n);
+  });
+});
+
+/** A listener that writes down every report, one line each. */
+function recorder(): { listener: CacheListener; lines: string[] } {
+  const lines: string[] = [];
+  const listener: CacheListener = {
+    hit: (index) => lines.push(`hit ${index}`),
+    miss: (index, writeInFlight) => lines.push(`miss ${index}${writeInFlight ? ' (writing)' : ''}`),
+    stored: (index) => lines.push(`stored ${index}`),
+    skipped: (index) => lines.push(`skipped ${index}`),
+    written: (index) => lines.push(`written ${index}`),
+    evicted: (index, ageMs, reason) => lines.push(`evicted ${index} ${ageMs} ms ${reason}`),
+    dropped: (index) => lines.push(`dropped ${index}`),
+    cleared: (entries) => lines.push(`cleared ${entries}`),
+    configured: (policy, capacity) => lines.push(`configured ${policy} ${capacity}`),
+  };
+  return { listener, lines };
+}
+
+describe('EntryCache: its reports', () => {
+  it('tells every listener what it does, in order, each eviction with its age and reason', () => {
+    const first = recorder();
+    const second = recorder();
+    const cache = new EntryCache(createPolicy('fifo', 2), [first.listener, second.listener]);
+    cache.store(1, 10n, 1000);
+    cache.store(2, 20n, 1500, true);
+    cache.lookup(1);
+    cache.lookup(9);
+    cache.missWhileWriting(1);
+    cache.store(3, 30n, 4000); // evicts 1, stored at 1000
+    cache.skipFill(5);
+    cache.remove(2);
+    cache.remove(2); // gone already: nothing to report
+    cache.clear();
+    expect(first.lines).toEqual([
+      'stored 1',
+      'written 2',
+      'hit 1',
+      'miss 9',
+      'miss 1 (writing)',
+      'evicted 1 3000 ms oldest',
+      'stored 3',
+      'skipped 5',
+      'dropped 2',
+      'cleared 1',
+    ]);
+    expect(second.lines).toEqual(first.lines);
+  });
+});
+
+describe('EntryCache: changing the policy and the capacity at run time', () => {
+  it('shrinking evicts by the policy, with what it knows (LFU: the least used), and reports each eviction', () => {
+    const { listener, lines } = recorder();
+    const cache = new EntryCache(createPolicy('lfu', 4), [listener]);
+    fill(cache, [0, 1, 2, 3], 1000);
+    cache.lookup(0);
+    cache.lookup(0);
+    cache.lookup(2);
+    lines.length = 0;
+    expect(cache.reconfigure('lfu', 2, 3000)).toEqual([1, 3]);
+    expect(order(cache)).toEqual([2, 0]);
+    expect(cache.capacity).toBe(2);
+    expect(lines).toEqual([
+      'evicted 1 2000 ms least-frequent',
+      'evicted 3 2000 ms least-frequent',
+      'configured lfu 2',
+    ]);
+  });
+
+  it('growing evicts nothing and makes room for more', () => {
+    const cache = cacheOf(2, 'fifo');
+    fill(cache, [0, 1]);
+    expect(cache.reconfigure('fifo', 4, 2000)).toEqual([]);
+    expect(fill(cache, [2, 3, 4])).toEqual([0, 0, 1]);
+    expect(order(cache)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('a new policy keeps every entry, value and age, taking them in the old eviction order', () => {
+    const cache = cacheOf(4, 'lru');
+    cache.store(0, 0n, 100);
+    cache.store(1, 10n, 200);
+    cache.store(2, 20n, 300);
+    cache.lookup(0); // LRU order: 1 2 0
+    const before = cache.entries();
+    expect(cache.reconfigure('fifo', 4, 5000)).toEqual([]);
+    expect(cache.policy.name).toBe('fifo');
+    expect(cache.entries()).toEqual(before);
+    // FIFO from here on: a read moves nothing, a new key pushes out the first taken in.
+    cache.lookup(1);
+    cache.store(3, 30n, 6000);
+    cache.store(4, 40n, 6000);
+    expect(order(cache)).toEqual([2, 0, 3, 4]);
+  });
+
+  it('a new policy and a smaller capacity at once: the new policy, with no history yet, evicts what the old would have first', () => {
+    const { listener, lines } = recorder();
+    const cache = new EntryCache(createPolicy('lru', 3), [listener]);
+    fill(cache, [0, 1, 2], 1000);
+    cache.lookup(0); // LRU order: 1 2 0
+    lines.length = 0;
+    expect(cache.reconfigure('sieve', 1, 1500)).toEqual([1, 2]);
+    expect(cache.policy.name).toBe('sieve');
+    expect(order(cache)).toEqual([0]);
+    expect(lines).toEqual([
+      'evicted 1 500 ms unvisited',
+      'evicted 2 500 ms unvisited',
+      'configured sieve 1',
+    ]);
   });
 });

@@ -1,4 +1,5 @@
-import type { EvictionPolicy } from '@semicache/policies';
+import { type EvictionPolicy, type EvictionPolicyName, createPolicy } from '@semicache/policies';
+import type { CacheListener } from './cache-listener';
 
 export interface CachedEntry {
   readonly index: number;
@@ -14,15 +15,26 @@ interface Slot {
 
 /**
  * A bounded map from table index to value; the policy holds the capacity and picks what is
- * evicted. Pure: no I/O and no clock of its own, so it is tested directly.
+ * evicted. Pure: no I/O and no clock of its own, so it is tested directly. Everything it does
+ * is reported, in order, to its listeners (see CacheListener).
  */
 export class EntryCache {
   private readonly slots = new Map<number, Slot>();
+  private current: EvictionPolicy;
 
-  constructor(readonly policy: EvictionPolicy) {}
+  constructor(
+    policy: EvictionPolicy,
+    private readonly listeners: readonly CacheListener[] = [],
+  ) {
+    this.current = policy;
+  }
+
+  get policy(): EvictionPolicy {
+    return this.current;
+  }
 
   get capacity(): number {
-    return this.policy.capacity;
+    return this.current.capacity;
   }
 
   get size(): number {
@@ -32,40 +44,104 @@ export class EntryCache {
   /** The cached value, or undefined; a hit counts as a use for the policy. */
   lookup(index: number): bigint | undefined {
     const slot = this.slots.get(index);
-    if (slot === undefined) return undefined;
-    this.policy.read(index);
+    if (slot === undefined) {
+      for (const listener of this.listeners) listener.miss(index, false);
+      return undefined;
+    }
+    this.current.read(index);
+    for (const listener of this.listeners) listener.hit(index);
     return slot.value;
   }
 
-  /** Stores a value; returns how many entries were evicted to make room (0 or 1). */
-  store(index: number, value: bigint, now: number): number {
-    const slot = this.slots.get(index);
-    if (slot !== undefined) {
-      slot.value = value;
-      slot.storedAt = now;
-      this.policy.written(index);
-      return 0;
-    }
-    const victim = this.policy.insert(index);
-    if (victim !== undefined) this.slots.delete(victim);
-    this.slots.set(index, { value, storedAt: now });
-    return victim === undefined ? 0 : 1;
+  /**
+   * A lookup that must not be served from the cache (a write on the index is in flight): a miss,
+   * whether the index is cached or not, and no use for the policy.
+   */
+  missWhileWriting(index: number): undefined {
+    for (const listener of this.listeners) listener.miss(index, true);
+    return undefined;
   }
 
+  /**
+   * Stores a value fetched from the server for a miss (`written` false) or written through it
+   * (true); returns how many entries were evicted to make room (0 or 1). A write of a cached
+   * entry counts as a use for the policy; a fill of one does not (the lookups that missed it were
+   * counted already: two misses of one index before its first fill came back are not two uses),
+   * it only takes the value, which is no older.
+   */
+  store(index: number, value: bigint, now: number, written = false): number {
+    const slot = this.slots.get(index);
+    let evicted = 0;
+    if (slot !== undefined) {
+      slot.value = value;
+      if (written) {
+        slot.storedAt = now;
+        this.current.written(index);
+      }
+    } else {
+      const victim = this.current.insert(index);
+      if (victim !== undefined) {
+        this.evicted(victim, now);
+        evicted = 1;
+      }
+      this.slots.set(index, { value, storedAt: now });
+    }
+    for (const listener of this.listeners) {
+      if (written) listener.written(index);
+      else listener.stored(index);
+    }
+    return evicted;
+  }
+
+  /** A value fetched from the server that is not stored, because a write raced its fetch. */
+  skipFill(index: number): void {
+    for (const listener of this.listeners) listener.skipped(index);
+  }
+
+  /** Drops an entry whose value may be outdated (a write's outcome is unknown). */
   remove(index: number): void {
-    if (this.slots.delete(index)) this.policy.removed(index);
+    if (!this.slots.delete(index)) return;
+    this.current.removed(index);
+    for (const listener of this.listeners) listener.dropped(index);
   }
 
   clear(): void {
+    const entries = this.slots.size;
     this.slots.clear();
-    this.policy.cleared();
+    this.current.cleared();
+    for (const listener of this.listeners) listener.cleared(entries);
+  }
+
+  /**
+   * Changes the policy, the capacity or both, keeping the entries. A new policy takes them in
+   * the old one's eviction order (the next victim first, as if stored one after another in that
+   * order); then a smaller capacity evicts by the (new) policy until they fit. Returns the
+   * evicted indices, in the order they went.
+   */
+  reconfigure(policy: EvictionPolicyName, capacity: number, now: number): number[] {
+    if (policy !== this.current.name) {
+      const next = createPolicy(policy, this.current.capacity);
+      for (const index of this.current.order()) next.insert(index);
+      this.current = next;
+    }
+    const victims = this.current.resize(capacity);
+    for (const victim of victims) this.evicted(victim, now);
+    for (const listener of this.listeners) listener.configured(policy, capacity);
+    return victims;
   }
 
   /** Every entry in eviction order: the next victim first. */
   entries(): CachedEntry[] {
-    return this.policy.order().map((index) => {
+    return this.current.order().map((index) => {
       const slot = this.slots.get(index)!;
       return { index, value: slot.value, storedAt: slot.storedAt };
     });
+  }
+
+  /** Takes out an entry the policy has just evicted, and reports it. */
+  private evicted(index: number, now: number): void {
+    const ageMs = now - this.slots.get(index)!.storedAt;
+    this.slots.delete(index);
+    for (const listener of this.listeners) listener.evicted(index, ageMs, this.current.reason);
   }
 }

@@ -1,0 +1,150 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { PoliciesView } from '@semicache/client';
+import {
+  EVICTION_POLICIES,
+  type EvictionPolicyName,
+  MAX_SHADOW_CAPACITY,
+  type PolicyResult,
+  ShadowBank,
+} from '@semicache/policies';
+import type { CacheListener } from '../cache/cache-listener';
+import { PROXY_CONFIG, type ProxyConfig } from '../config/proxy-config';
+import { type OptRun, optWithin } from './opt-window';
+import { TraceRing } from './trace-ring';
+
+/** How long computing OPT for one `GET /policies` may take before it stops at a capacity. */
+export const OPT_BUDGET_MS = 1000;
+
+/** The shadows' largest capacity for a live capacity: as asked, or twice it (at most 64). */
+export function shadowRange(capacity: number, asked: number | undefined): number {
+  const live = Math.min(capacity, MAX_SHADOW_CAPACITY);
+  return asked === undefined ? Math.min(2 * capacity, MAX_SHADOW_CAPACITY) : Math.max(asked, live);
+}
+
+/**
+ * The shadow caches (`--shadows on`): a ShadowBank of every policy at capacities
+ * 1..`--shadow-max-capacity`, fed everything the live cache does (it is one of the cache's
+ * listeners), and a ring of the recent trace for OPT. When a new live capacity needs a larger
+ * range, the bank and the ring start afresh at that range (see docs/policies.md).
+ */
+@Injectable()
+export class ShadowService implements CacheListener {
+  readonly enabled: boolean;
+  private readonly asked: number | undefined;
+  private readonly window: number;
+  private live: { policy: EvictionPolicyName; capacity: number };
+  private bank!: ShadowBank;
+  private trace!: TraceRing;
+  private since!: Date;
+  private missesWhileWriting = 0;
+  private skippedFills = 0;
+  /** The last OPT computed, and the trace it covered: reused while no entry is added. */
+  private opt: { total: number; run: Promise<OptRun> } | undefined;
+
+  constructor(@Inject(PROXY_CONFIG) config: ProxyConfig) {
+    this.enabled = config.shadows;
+    this.asked = config.shadowMaxCapacity;
+    this.window = config.traceWindow;
+    this.live = { policy: config.eviction, capacity: config.capacity };
+    if (this.enabled) this.start(shadowRange(config.capacity, this.asked));
+  }
+
+  get maxCapacity(): number {
+    return this.bank.maxCapacity;
+  }
+
+  hit(index: number): void {
+    this.bank.lookup(index, true);
+    this.trace.lookup(index);
+  }
+
+  miss(index: number, writeInFlight: boolean): void {
+    if (writeInFlight) {
+      this.bank.missedWhileWriting();
+      this.missesWhileWriting++;
+    } else {
+      this.bank.lookup(index, false);
+    }
+    this.trace.lookup(index);
+  }
+
+  stored(index: number): void {
+    this.bank.fill(index);
+  }
+
+  skipped(): void {
+    this.skippedFills++;
+  }
+
+  written(index: number): void {
+    this.bank.write(index);
+    this.trace.write(index);
+  }
+
+  evicted(): void {
+    // Each shadow evicts by itself, when it stores.
+  }
+
+  dropped(index: number): void {
+    this.bank.remove(index);
+  }
+
+  cleared(): void {
+    this.bank.clear();
+    this.trace.clear();
+  }
+
+  configured(policy: EvictionPolicyName, capacity: number): void {
+    this.live = { policy, capacity };
+    const range = shadowRange(capacity, this.asked);
+    if (range > this.bank.maxCapacity) this.start(range);
+  }
+
+  /** Every shadow's counts, policy by policy, capacity 1 first. */
+  results(): PolicyResult[] {
+    return this.bank.results();
+  }
+
+  /** Everything `GET /policies` shows; OPT is computed for it (within OPT_BUDGET_MS). */
+  async view(budgetMs = OPT_BUDGET_MS): Promise<PoliciesView> {
+    const shadows = {
+      since: this.since.toISOString(),
+      maxCapacity: this.bank.maxCapacity,
+      missesWhileWriting: this.missesWhileWriting,
+      skippedFills: this.skippedFills,
+      results: this.bank.results(),
+    };
+    const trace = this.trace;
+    const { total, lookups } = trace;
+    const entries = Math.min(total, trace.size);
+    if (this.opt?.total !== total) {
+      const run = optWithin(trace.entries(), shadows.maxCapacity, budgetMs);
+      this.opt = { total, run };
+    }
+    const { results, complete, elapsedMs } = await this.opt.run;
+    return {
+      live: { ...this.live },
+      shadows,
+      opt: {
+        window: this.window,
+        entries,
+        lookups,
+        coversShadows: trace.complete,
+        complete,
+        elapsedMs: Math.round(elapsedMs),
+        budgetMs,
+        results,
+      },
+    };
+  }
+
+  /** A fresh bank (every policy, capacities 1..range) and trace. */
+  private start(range: number): void {
+    this.bank = new ShadowBank({ policies: EVICTION_POLICIES, maxCapacity: range });
+    this.trace = new TraceRing(this.window);
+    this.since = new Date();
+    this.missesWhileWriting = 0;
+    this.skippedFills = 0;
+    this.opt = undefined;
+  }
+}
