@@ -5,6 +5,8 @@ import { type Reply, type Request, parseReply, serializeRequest } from '@semicac
 import { addBenchCommand } from './bench/bench.command';
 import { replyJson, replyText } from './format';
 import { readView, renderView } from './inspect';
+import { addConfigCommand } from './policies/config.command';
+import { addPolicyCommands } from './policies/policies.command';
 import { addRequest, clrRequest, getRequest, putRequest } from './requests';
 import { CliError, EXIT, Session, ShownFailure } from './session';
 
@@ -24,7 +26,19 @@ export interface Output {
   err(text: string): void;
 }
 
-export const COMMANDS = ['get', 'put', 'add', 'clr', 'raw', 'inspect', 'bench', 'help'] as const;
+export const COMMANDS = [
+  'get',
+  'put',
+  'add',
+  'clr',
+  'raw',
+  'inspect',
+  'bench',
+  'policies',
+  'simulate',
+  'config',
+  'help',
+] as const;
 
 function integer(name: string, min: number, max: number) {
   return (value: string): number => {
@@ -102,6 +116,8 @@ export function addCommands(
       output.out(json ? JSON.stringify(view) : renderView(view));
     });
   addBenchCommand(program, options, output);
+  addPolicyCommands(program, options, output);
+  addConfigCommand(program, options, output);
   return program;
 }
 
@@ -145,7 +161,10 @@ export function buildProgram(
         .default('http://127.0.0.1:9002'),
     )
     .addOption(
-      new Option('--proxy-admin <url>', "proxy's admin API (for inspect, and bench's hit ratio)")
+      new Option(
+        '--proxy-admin <url>',
+        "proxy's admin API (for inspect, policies, config, and bench's hit ratio)",
+      )
         .env('SEMICACHE_PROXY_ADMIN')
         .default('http://127.0.0.1:9001'),
     )
