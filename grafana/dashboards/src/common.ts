@@ -22,9 +22,10 @@ import {
   type Threshold,
   type ValueMapping,
 } from '@grafana/grafana-foundation-sdk/dashboard';
-import { DataqueryBuilder } from '@grafana/grafana-foundation-sdk/prometheus';
+import { DataqueryBuilder, PromQueryFormat } from '@grafana/grafana-foundation-sdk/prometheus';
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
+import * as trend from '@grafana/grafana-foundation-sdk/trend';
 
 /** The datasource uid set in grafana/provisioning/datasources/prometheus.yaml. */
 export const DATASOURCE_UID = 'semicache-prometheus';
@@ -55,6 +56,8 @@ export function quantileByOp(quantile: number, metric: string, selector: string)
 export interface Query {
   readonly expr: string;
   readonly legend: string;
+  /** An instant query answered as a table (each label a column), not a range of samples. */
+  readonly table?: boolean;
 }
 
 /** Latency percentiles shown by default. */
@@ -81,12 +84,12 @@ export class PanelIds {
 }
 
 function target(query: Query, index: number): DataqueryBuilder {
-  return new DataqueryBuilder()
+  const builder = new DataqueryBuilder()
     .datasource(DATASOURCE)
     .refId(String.fromCharCode(65 + index))
     .expr(query.expr)
-    .legendFormat(query.legend)
-    .range();
+    .legendFormat(query.legend);
+  return query.table ? builder.instant().format(PromQueryFormat.Table) : builder.range();
 }
 
 export interface PanelOptions {
@@ -102,7 +105,7 @@ export interface PanelOptions {
   readonly decimals?: number;
 }
 
-type PanelBuilder = timeseries.PanelBuilder | stat.PanelBuilder;
+type PanelBuilder = timeseries.PanelBuilder | stat.PanelBuilder | trend.PanelBuilder;
 
 /** What every panel here starts with: its id, texts, datasource, unit and size. */
 function panelHead<P extends PanelBuilder>(
@@ -165,6 +168,45 @@ export function statPanel(ids: PanelIds, options: StatOptions): stat.PanelBuilde
         .steps([...(options.thresholds ?? [{ value: null, color: 'green' }])]),
     );
   if (options.mappings !== undefined) panel.mappings([...options.mappings]);
+  return panelData(panel, options);
+}
+
+/**
+ * One instant table query drawn as lines against a numeric field (not time): `matrix` turns its
+ * rows into that field (the values of label `rows`, as numbers, ascending) and one column per
+ * value of label `columns`.
+ */
+export interface TrendOptions extends PanelOptions {
+  readonly matrix: { readonly rows: string; readonly columns: string };
+}
+
+export function trendPanel(ids: PanelIds, options: TrendOptions): trend.PanelBuilder {
+  const { rows, columns } = options.matrix;
+  const grouped = `${rows}\\${columns}`;
+  const panel = panelHead(new trend.PanelBuilder(), ids, options, 8)
+    .xField(rows)
+    .showPoints(VisibilityMode.Always)
+    .legend(
+      new VizLegendOptionsBuilder()
+        .showLegend(true)
+        .displayMode(LegendDisplayMode.List)
+        .placement(LegendPlacement.Bottom),
+    )
+    .tooltip(
+      new VizTooltipOptionsBuilder().mode(TooltipDisplayMode.Multi).sort(SortOrder.Descending),
+    )
+    .transformations([
+      {
+        id: 'groupingToMatrix',
+        options: { rowField: rows, columnField: columns, valueField: 'Value' },
+      },
+      { id: 'organize', options: { renameByName: { [grouped]: rows } } },
+      {
+        id: 'convertFieldType',
+        options: { conversions: [{ targetField: rows, destinationType: 'number' }], fields: {} },
+      },
+      { id: 'sortBy', options: { fields: {}, sort: [{ field: rows }] } },
+    ]);
   return panelData(panel, options);
 }
 
