@@ -5,9 +5,8 @@
 // both, gracefully; it exits 0 if both stopped cleanly, else with the status of the first that
 // did not.
 'use strict';
-const { constants } = require('node:os');
-const { createInterface } = require('node:readline');
-const { ensureBuilt, spawnApp, STOP_SIGNALS } = require('./run');
+const { ensureBuilt } = require('./run');
+const { Supervisor } = require('./supervisor');
 
 const USAGE = `usage: npm start [-- [SERVER FLAGS] [--proxy-NAME [VALUE] ...]]
   Runs the server and, in front of it, the proxy (on their default ports unless told otherwise).
@@ -50,44 +49,12 @@ if (flags.proxy.some((flag) => /^--upstream(=|$)/.test(flag))) {
 }
 
 ensureBuilt();
-const running = new Set();
-let stopping = false;
-let status = 0;
-
-function start(name, args) {
-  if (stopping) return Promise.reject(new Error('stopping'));
-  return new Promise((resolve, reject) => {
-    const child = spawnApp(name, args, ['ignore', 'pipe', 'inherit']);
-    running.add(child);
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      process.stdout.write(`[${name}] ${line}\n`);
-      if (line.startsWith(`semicache ${name} ready `)) resolve(line);
-    });
-    child.on('exit', (code, signal) => {
-      running.delete(child);
-      if (code !== 0 && status === 0) status = code ?? 128 + constants.signals[signal];
-      if (!stopping) process.stderr.write(`${name} exited (${signal ?? code}); stopping\n`);
-      stop();
-      reject(new Error(`${name} exited`));
-    });
-  });
-}
-
-/** Stops every app still running (SIGTERM: gracefully), then exits with `status`. */
-function stop() {
-  if (!stopping) {
-    stopping = true;
-    for (const child of running) child.kill('SIGTERM');
-  }
-  if (running.size === 0) process.exit(status);
-}
-
-for (const signal of STOP_SIGNALS) process.on(signal, stop);
+const supervisor = new Supervisor();
 
 (async () => {
-  const server = await start('server', flags.server);
+  const server = await supervisor.start('server', flags.server);
   const upstream = /protocol=(\S+)/.exec(server)[1];
-  const proxy = await start('proxy', ['--upstream', upstream, ...flags.proxy]);
+  const proxy = await supervisor.start('proxy', ['--upstream', upstream, ...flags.proxy]);
   const where = (line) => {
     const [, protocol, admin] = /protocol=(\S+) admin=(\S+)/.exec(line);
     return { protocol: protocol.padEnd(16), admin };

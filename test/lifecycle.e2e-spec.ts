@@ -5,6 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { closeAllConnections, connectTo } from './support/line-client';
 import { logLines } from './support/logs';
 import { commandLine, descendants, isAlive } from './support/proc';
 import { ENTRY, ROOT, fsProbe, startApp, stopAll, waitFor } from './support/processes';
@@ -81,6 +82,7 @@ function tree(wrapper: Wrapper): number[] {
 }
 
 afterEach(async () => {
+  closeAllConnections();
   for (const pid of started) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
   started.clear();
   await stopAll();
@@ -271,6 +273,43 @@ describe('the npm wrappers stop their apps when they are stopped', () => {
     npm.child.kill('SIGTERM');
     expect(await npm.exited).toEqual({ code: 0, signal: null });
     await gone(pids);
+  });
+
+  it('`npm run cluster` starts Redis, 2 servers and 3 proxies that serve one table; SIGTERM stops them all and removes its data', async () => {
+    const npm = runWrapper('npm', ['run', 'cluster', '--', '--any-ports']);
+    await npm.line(/^semicache cluster is running:/);
+    const address = async (name: string) => {
+      const [, host, port] = /^ {2}\S+\s+(\S+):(\d+)\s/.exec(
+        await npm.line(new RegExp(`^  ${name} `)),
+      )!;
+      return { host, port: Number(port) };
+    };
+    const redisLine = await npm.line(/^ {2}redis /);
+    const dataDir = /data in (\S+),/.exec(redisLine)![1];
+    expect(existsSync(dataDir)).toBe(true);
+    // A write through one proxy is read through the two others (and straight from a server).
+    const [first, second, third] = await Promise.all(
+      ['proxy-1', 'proxy-2', 'proxy-3'].map(async (name) => connectTo(await address(name))),
+    );
+    expect(await second.send('OP=GET;IND=1;')).toBe('OP=GET;IND=1;DATA=0;');
+    expect(await first.send('OP=PUT;IND=1;DATA=11;')).toBe('OP=PUT;IND=1;DATA=11;');
+    const server = await connectTo(await address('server-2'));
+    expect(await server.send('OP=GET;IND=1;')).toBe('OP=GET;IND=1;DATA=11;');
+    for (const proxy of [second, third]) {
+      await waitFor('the write to be seen', async () =>
+        (await proxy.send('OP=GET;IND=1;')) === 'OP=GET;IND=1;DATA=11;' ? true : undefined,
+      );
+    }
+    const pids = tree(npm);
+    const commands = pids.map(commandLine);
+    expect(commands.filter((command) => command.includes(ENTRY.server))).toHaveLength(2);
+    expect(commands.filter((command) => command.includes(ENTRY.proxy))).toHaveLength(3);
+    expect(commands.filter((command) => command.includes('redis-server'))).toHaveLength(1);
+
+    npm.child.kill('SIGTERM');
+    expect(await npm.exited).toEqual({ code: 0, signal: null });
+    await gone(pids);
+    expect(existsSync(dataDir)).toBe(false);
   });
 
   it('`npm start` refuses --proxy-upstream (its proxy is in front of its own server)', async () => {

@@ -93,16 +93,18 @@ describe('provisioning', () => {
     expect(yaml).toMatch(/^\s+path: \$\{SEMICACHE_DASHBOARDS\}$/m);
   });
 
-  it('scrapes the proxy and the server admin ports under the jobs the dashboards select', () => {
+  it('scrapes the admin ports of npm start and npm run cluster under the jobs the dashboards select', () => {
     const config = read(join(GRAFANA, 'prometheus.yml'));
+    const targets = (ports: number[]) =>
+      `\\[${ports.map((port) => `'127\\.0\\.0\\.1:${port}'`).join(', ')}\\]`;
     expect(config).toMatch(
       new RegExp(
-        `job_name: ${PROXY_JOB}\\s+metrics_path: /metrics\\s+static_configs:\\s+- targets: \\['127\\.0\\.0\\.1:9001'\\]`,
+        `job_name: ${PROXY_JOB}\\s+metrics_path: /metrics\\s+static_configs:\\s+- targets: ${targets([9001, 9011, 9021])}`,
       ),
     );
     expect(config).toMatch(
       new RegExp(
-        `job_name: ${SERVER_JOB}\\s+metrics_path: /metrics\\s+static_configs:\\s+- targets: \\['127\\.0\\.0\\.1:9002'\\]`,
+        `job_name: ${SERVER_JOB}\\s+metrics_path: /metrics\\s+static_configs:\\s+- targets: ${targets([9002, 9012])}`,
       ),
     );
   });

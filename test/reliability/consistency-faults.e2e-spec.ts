@@ -23,6 +23,7 @@ import {
   countByOp,
   readFinalState,
   planOperations,
+  recordedOperation,
   verifyHistory,
 } from '../support/history';
 import { stats } from '../../apps/proxy/test/support/stack';
@@ -60,25 +61,7 @@ const SCHEDULE: ReadonlyArray<[number, Fault]> = [
 const figures: Record<string, Record<string, number | string>> = {};
 
 describe('the history checker with operations of unknown outcome', () => {
-  const op = (
-    client: number,
-    message: string,
-    interval: [number, number],
-    reply: string,
-  ): Operation => {
-    const [, kind, ind, data] = /^OP=(\w+);IND=([\d,]+);(?:DATA=([-\d,]+);)?$/.exec(message)!;
-    return {
-      client,
-      seq: interval[0],
-      op: kind as Operation['op'],
-      indices: ind.split(',').map(Number),
-      values: data === undefined ? [] : data.split(',').map(BigInt),
-      message,
-      invokedAt: BigInt(interval[0]),
-      completedAt: BigInt(interval[1]),
-      reply,
-    };
-  };
+  const op = recordedOperation;
   const timeout = 'OP=ERR;CODE=UPSTREAM_TIMEOUT;MSG=upstream did not answer;';
   const check = (operations: Operation[]) =>
     verifyHistory(operations, {

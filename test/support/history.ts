@@ -23,6 +23,16 @@
  * after it was invoked: it is kept as a write that never completes, so its value is legal in any
  * later read and it never supersedes anything. Such a GET or ADD is not checked. Any other reply
  * that is not a success of the right shape is an anomaly.
+ *
+ * With several proxies kept coherent by invalidations (`invalidationLagNs`), a read through one
+ * proxy may return a value that a write through another had overwritten before the read began:
+ * until the proxy applies that write's invalidation, it still has the old value. Such a stale
+ * read is legal only while the invalidation can still be in flight: a proxy applies the
+ * invalidation of a write at most the lag after the write was acknowledged at the server, which
+ * is before its client saw the acknowledgement. So a stale read must have begun less than
+ * `invalidationLagNs` after the acknowledgement (as its client saw it) of the earliest write that
+ * overwrote the value; one that began later was served after that invalidation was applied, and
+ * is an anomaly. Stale reads within the window are counted (`staleReads`), with how far into it.
  */
 import type { ProtocolConnection } from '@semicache/client';
 import { connectTo } from './line-client';
@@ -106,6 +116,30 @@ export function planOperations(
   return operations;
 }
 
+/**
+ * An operation as if recorded: `message` sent by `client` over `interval` (invoked, completed,
+ * in any unit), answered `reply`. For tests of the checker itself.
+ */
+export function recordedOperation(
+  client: number,
+  message: string,
+  interval: readonly [number, number],
+  reply: string,
+): Operation {
+  const [, kind, ind, data] = /^OP=(\w+);IND=([\d,]+);(?:DATA=([-\d,]+);)?$/.exec(message)!;
+  return {
+    client,
+    seq: interval[0],
+    op: kind as HistoryOp,
+    indices: ind.split(',').map(Number),
+    values: data === undefined ? [] : data.split(',').map(BigInt),
+    message,
+    invokedAt: BigInt(interval[0]),
+    completedAt: BigInt(interval[1]),
+    reply,
+  };
+}
+
 /** Runs one operation on `connection`, recording its interval and reply. */
 export async function runOperation(
   connection: ProtocolConnection,
@@ -165,6 +199,16 @@ export interface VerifyOptions {
   readonly indices: number;
   /** True for a reply that leaves the outcome unknown; by default no reply does. */
   readonly indeterminate?: (operation: Operation) => boolean;
+  /** Several proxies: how late an invalidation may be applied (see the top of this file). */
+  readonly invalidationLagNs?: bigint;
+}
+
+/** A read that returned a value overwritten before it began, within the invalidation lag. */
+export interface StaleRead {
+  readonly index: number;
+  readonly read: Operation;
+  /** From the acknowledgement of the earliest write that overwrote the value to the read's start. */
+  readonly sinceOverwrittenNs: bigint;
 }
 
 export interface Verdict {
@@ -177,6 +221,8 @@ export interface Verdict {
   readonly anomalies: string[];
   /** Informational: a read returning a value older than one an earlier, finished read returned. */
   readonly readOrderInversions: number;
+  /** With `invalidationLagNs`: the stale reads found within the window (never outside it). */
+  readonly staleReads: StaleRead[];
 }
 
 /** Checks a whole history; see the top of this file for the rules. */
@@ -248,6 +294,52 @@ export function verifyHistory(operations: readonly Operation[], options: VerifyO
     return allowed;
   };
 
+  /**
+   * If `value` was written to `index` (or is the initial 0) and overwritten before `read` began:
+   * how long before, counted from the acknowledgement of the earliest write that overwrote it.
+   */
+  const overwrittenFor = (index: number, value: bigint, read: Operation): bigint | undefined => {
+    const written = value === 0n ? undefined : writeByValue.get(value);
+    if (value !== 0n && (written === undefined || written.index !== index)) return undefined;
+    if (written !== undefined && written.invokedAt >= read.completedAt) return undefined;
+    let earliest: bigint | undefined;
+    for (const write of writesByIndex.get(index)!) {
+      const overwrites = written === undefined || write.invokedAt > written.completedAt;
+      if (overwrites && write.completedAt < read.invokedAt) {
+        if (earliest === undefined || write.completedAt < earliest) earliest = write.completedAt;
+      }
+    }
+    return earliest === undefined ? undefined : read.invokedAt - earliest;
+  };
+  const lag = options.invalidationLagNs;
+  const staleReads: StaleRead[] = [];
+  /** A stale value a read may still return: overwritten less than the lag before it began. */
+  const staleWithinLag = (index: number, value: bigint, read: Operation): bigint | undefined => {
+    if (lag === undefined) return undefined;
+    const since = overwrittenFor(index, value, read);
+    return since !== undefined && since < lag ? since : undefined;
+  };
+  /** Checks one value read; records it as a stale read if it is one within the lag. */
+  const legal = (index: number, value: bigint, read: Operation): boolean => {
+    if (candidates(index, read).has(value)) return true;
+    const since = staleWithinLag(index, value, read);
+    if (since === undefined) return false;
+    staleReads.push({ index, read, sinceOverwrittenNs: since });
+    return true;
+  };
+  /** The values a read of `index` may return: the legal ones, and stale ones within the lag. */
+  const possible = (index: number, read: Operation): bigint[] => {
+    const values = [...candidates(index, read)];
+    if (lag === undefined) return values;
+    const stale = new Set<bigint>([0n]);
+    for (const write of writesByIndex.get(index)!) stale.add(write.value);
+    for (const value of stale) {
+      if (!values.includes(value) && staleWithinLag(index, value, read) !== undefined)
+        values.push(value);
+    }
+    return values;
+  };
+
   const explain = (index: number, value: bigint, read: Operation): string => {
     if (value === 0n) return `initial 0 after a PUT on ${index} was acknowledged`;
     const write = writeByValue.get(value);
@@ -255,7 +347,12 @@ export function verifyHistory(operations: readonly Operation[], options: VerifyO
       return `value ${value} was never written to ${index}`;
     if (write.invokedAt >= read.completedAt)
       return `value ${value} was written after the read completed`;
-    return `stale: value ${value} (from ${describe(write.operation)}) was overwritten by an acknowledged PUT before the read began`;
+    const since = overwrittenFor(index, value, read);
+    const beyond =
+      lag !== undefined && since !== undefined
+        ? ` (${Number(since) / 1e6} ms before, more than the invalidation lag of ${Number(lag) / 1e6} ms)`
+        : '';
+    return `stale: value ${value} (from ${describe(write.operation)}) was overwritten by an acknowledged PUT before the read began${beyond}`;
   };
 
   let readsChecked = 0;
@@ -272,7 +369,7 @@ export function verifyHistory(operations: readonly Operation[], options: VerifyO
         readsChecked++;
         const value = data[position];
         observations.push({ index, value, read });
-        if (!candidates(index, read).has(value)) {
+        if (!legal(index, value, read)) {
           anomalies.push(`${explain(index, value, read)}: ${describe(read)}`);
         }
       });
@@ -280,13 +377,13 @@ export function verifyHistory(operations: readonly Operation[], options: VerifyO
       readsChecked++;
       const [index] = read.indices;
       observations.push({ index, value: data[0], read });
-      if (!candidates(index, read).has(data[0])) {
+      if (!legal(index, data[0], read)) {
         anomalies.push(`ADD: ${explain(index, data[0], read)}: ${describe(read)}`);
       }
     } else {
       // ADD of two positions: the sum must be made of one legal value for each.
       sumsChecked++;
-      const [first, second] = read.indices.map((index) => [...candidates(index, read)]);
+      const [first, second] = read.indices.map((index) => possible(index, read));
       const sum = data[0];
       if (!first.some((a) => second.some((b) => a + b === sum))) {
         anomalies.push(`ADD sum ${sum} is not made of legal values: ${describe(read)}`);
@@ -325,6 +422,7 @@ export function verifyHistory(operations: readonly Operation[], options: VerifyO
     indeterminateWrites,
     anomalies,
     readOrderInversions,
+    staleReads,
   };
 }
 

@@ -37,6 +37,13 @@ export interface RunningApp {
 
 const running = new Set<ChildProcess>();
 
+/** Makes `stopAll` kill `child` too (a helper process such as redis-server). */
+export function trackProcess(child: ChildProcess): void {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+}
+
 function assertBuilt(entry: string): void {
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" first`);
 }
@@ -64,8 +71,7 @@ export async function startApp(
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...options.env },
   });
-  running.add(child);
-  child.once('exit', () => running.delete(child));
+  trackProcess(child);
   const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));

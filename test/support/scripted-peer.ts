@@ -20,9 +20,13 @@ export class ScriptedPeer {
     readonly endpoint: Endpoint,
   ) {}
 
-  static async start(script: Script): Promise<ScriptedPeer> {
+  /** Listens on `port` (by default any free one). */
+  static async start(script: Script, listenPort = 0): Promise<ScriptedPeer> {
     const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(listenPort, '127.0.0.1', resolve);
+    });
     const { port } = server.address() as AddressInfo;
     const peer = new ScriptedPeer(server, { host: '127.0.0.1', port });
     server.on('connection', (socket) => peer.serve(socket, script));

@@ -3,6 +3,7 @@ import { MetricsModule } from '@semicache/runtime';
 import { CacheModule } from './cache/cache.module';
 import { PROXY_CONFIG, type ProxyConfig } from './config/proxy-config';
 import { HealthModule } from './health/health.module';
+import { InvalidationModule } from './invalidation/invalidation.module';
 
 @Module({})
 export class AppModule {
@@ -10,7 +11,12 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [MetricsModule, CacheModule, HealthModule],
+      imports: [
+        MetricsModule,
+        CacheModule,
+        HealthModule,
+        ...(config.invalidation === undefined ? [] : [InvalidationModule]),
+      ],
       providers: [{ provide: PROXY_CONFIG, useValue: config }],
       exports: [PROXY_CONFIG],
     };

@@ -5,6 +5,8 @@ import { closeAllConnections, connectTo } from '../../../test/support/line-clien
 import { parseMetrics, sampleValue, scrape } from '../../../test/support/metrics';
 import { type RunningApp, startApp, stopAll, waitFor } from '../../../test/support/processes';
 import { RawClient, closeAllRawClients } from '../../../test/support/raw-client';
+import { STORES, storeFlags } from '../../../test/support/stores';
+import { removeTempDirs } from '../../../test/support/temp-dirs';
 
 jest.setTimeout(60_000);
 
@@ -14,13 +16,16 @@ afterEach(() => {
   closeAllConnections();
   closeAllRawClients();
 });
-afterAll(() => stopAll());
+afterAll(async () => {
+  await stopAll();
+  removeTempDirs();
+});
 
-describe('admin API', () => {
+describe.each(STORES)('admin API (%s store)', (store) => {
   let server: RunningApp;
 
   beforeAll(async () => {
-    server = await startApp('server', ['--in-memory']);
+    server = await startApp('server', await storeFlags(store));
   });
 
   it('GET /health answers 200 with JSON status ok and the table size', async () => {

@@ -7,10 +7,11 @@ import { crc32 } from 'node:zlib';
 import { tableValues } from '../../../test/support/admin';
 import { closeAllConnections, connectTo } from '../../../test/support/line-client';
 import { linesWith } from '../../../test/support/logs';
-import { type RunningApp, startApp, stopAll, waitFor } from '../../../test/support/processes';
+import { startApp, stopAll, waitFor } from '../../../test/support/processes';
 import { RawClient, closeAllRawClients } from '../../../test/support/raw-client';
 import { type Exited, runToExit } from '../../../test/support/run-to-exit';
 import { makeTempDir, removeTempDirs } from '../../../test/support/temp-dirs';
+import { writeRounds } from './support/write-rounds';
 
 jest.setTimeout(60_000);
 
@@ -45,45 +46,12 @@ function startExpectingRefusal(dataDir: string, size = 10) {
   );
 }
 
-/**
- * `writers` connections, each the only writer of its own indices (i % writers === w), each
- * pipelining one PUT per index per round. Returns the last acknowledged value of every index.
- */
-async function writeRounds(
-  server: RunningApp,
-  writers: number,
-  rounds: number,
-): Promise<Map<number, string>> {
-  const acknowledged = new Map<number, string>();
-  const connections = await Promise.all(
-    Array.from({ length: writers }, () => connectTo(server.protocol)),
-  );
-  await Promise.all(
-    connections.map(async (connection, w) => {
-      for (let round = 1; round <= rounds; round++) {
-        const puts: Promise<void>[] = [];
-        for (let i = w; i < SIZE; i += writers) {
-          const value = String((round * 1_000_003 + i * 7919) * (i % 2 === 0 ? 1 : -1));
-          puts.push(
-            connection.send(`OP=PUT;IND=${i};DATA=${value};`).then((reply) => {
-              expect(reply).toBe(`OP=PUT;IND=${i};DATA=${value};`);
-              acknowledged.set(i, value);
-            }),
-          );
-        }
-        await Promise.all(puts);
-      }
-    }),
-  );
-  return acknowledged;
-}
-
 describe('every acknowledged write survives kill -9', () => {
   it('keeps hundreds of pipelined PUTs from several connections, and writes past a log compaction, across SIGKILL and restart', async () => {
     const dataDir = makeTempDir();
     const args = ['--data-dir', dataDir, '--size', String(SIZE)];
     const first = await startApp('server', args);
-    const acknowledged = await writeRounds(first, 4, 3);
+    const acknowledged = await writeRounds(first, SIZE, 4, 3);
     expect(acknowledged.size).toBe(SIZE);
 
     // Then enough to fold the log into a new snapshot (past 4 MiB): PUTs of the first half of

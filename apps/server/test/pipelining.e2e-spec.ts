@@ -5,6 +5,7 @@ import { closeAllConnections, connectTo } from '../../../test/support/line-clien
 import { sampleValue, scrape } from '../../../test/support/metrics';
 import { type RunningApp, startApp, stopAll, waitFor } from '../../../test/support/processes';
 import { RawClient, closeAllRawClients } from '../../../test/support/raw-client';
+import { STORES, storeFlags } from '../../../test/support/stores';
 import { makeTempDir, removeTempDirs } from '../../../test/support/temp-dirs';
 
 jest.setTimeout(60_000);
@@ -78,11 +79,11 @@ async function burst(
   expect(raw.available).toBe(0);
 }
 
-describe('pipelining, in memory', () => {
+describe.each(STORES)('pipelining (%s store)', (store) => {
   let server: RunningApp;
 
   beforeAll(async () => {
-    server = await startApp('server', ['--in-memory']);
+    server = await startApp('server', await storeFlags(store));
   });
   beforeEach(async () => {
     const client = await connectTo(server.protocol);

@@ -10,6 +10,7 @@ import {
   row,
   statPanel,
   timeseriesPanel,
+  timeseriesRow,
   trendPanel,
 } from './common';
 import { connectionPanels, processPanels, requestPanels } from './shared-rows';
@@ -237,6 +238,61 @@ export function cacheDashboard(): Dashboard {
       }),
     );
 
+  builder = timeseriesRow(builder, ids, 'Several proxies (--invalidation)', [
+    {
+      title: 'Invalidation lag (p50, p99)',
+      description:
+        'From a write acknowledged at the server (through any proxy) to its invalidation applied by a proxy: how long another proxy may still serve the old value. Percentiles of semicache_invalidation_lag_seconds over every proxy.',
+      unit: 's',
+      width: 6,
+      min: 0,
+      queries: [0.5, 0.99].map((quantile) => ({
+        expr: `histogram_quantile(${quantile}, sum by (le) (${rate('semicache_invalidation_lag_seconds_bucket', PROXY)}))`,
+        legend: `p${quantile * 100}`,
+      })),
+    },
+    {
+      title: 'Invalidations applied',
+      description:
+        'Invalidations each proxy applies per second (every write through any proxy reaches every proxy), by OP.',
+      unit: 'ops',
+      width: 6,
+      min: 0,
+      queries: [
+        {
+          expr: `sum by (instance, op) (${rate('semicache_invalidations_total', PROXY)})`,
+          legend: '{{instance}} {{op}}',
+        },
+      ],
+    },
+    {
+      title: 'Subscribed to invalidations',
+      description:
+        '1 while a proxy receives invalidations and so uses its cache; 0 while its subscription is down (every read goes to the server, the cache is emptied).',
+      unit: 'short',
+      width: 6,
+      min: 0,
+      max: 1,
+      decimals: 0,
+      queries: [{ expr: `semicache_invalidation_subscribed{${PROXY}}`, legend: '{{instance}}' }],
+    },
+    {
+      title: 'Hit ratio by proxy',
+      description: 'Cache hits over lookups of each proxy, over each rate window.',
+      unit: 'percentunit',
+      width: 6,
+      min: 0,
+      max: 1,
+      queries: [
+        {
+          expr:
+            `sum by (instance) (${rate(HITS, PROXY)}) / ` +
+            `(sum by (instance) (${rate(HITS, PROXY)}) + sum by (instance) (${rate(MISSES, PROXY)}))`,
+          legend: '{{instance}}',
+        },
+      ],
+    },
+  ]);
   builder = connectionPanels(builder, ids, PROXY_JOB);
   builder = processPanels(builder, ids, PROXY_JOB);
   return builder.build();

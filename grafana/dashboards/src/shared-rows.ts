@@ -33,6 +33,19 @@ export function requestPanels(
       min: 0,
       queries: latencyQueries('semicache_request_duration_seconds', selector),
     },
+    {
+      title: 'Request rate by instance',
+      description: `Protocol requests ${who} answered per second, by instance: with several (npm run cluster), how the load spreads over them. The panels above add them all up.`,
+      unit: 'reqps',
+      width: 24,
+      min: 0,
+      queries: [
+        {
+          expr: `sum by (instance) (${rate('semicache_requests_total', selector)})`,
+          legend: '{{instance}}',
+        },
+      ],
+    },
   ]);
 }
 

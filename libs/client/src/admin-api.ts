@@ -13,11 +13,33 @@ export interface CacheStats {
   readonly evictions: number;
 }
 
+/** A proxy's invalidations (with `--invalidation`): whether it receives them, and how late. */
+export interface InvalidationStats {
+  /** Whether the proxy is subscribed now (else it serves no hits). */
+  readonly subscribed: boolean;
+  /** Invalidations applied since the proxy started. */
+  readonly invalidations: number;
+  /** Times the cache was emptied because invalidations may have been missed. */
+  readonly resets: number;
+  /**
+   * From a write's acknowledgement at the server to its invalidation applied: the percentiles of
+   * the last 4096, the maximum since the proxy started.
+   */
+  readonly lagSeconds: {
+    readonly samples: number;
+    readonly p50: number | null;
+    readonly p99: number | null;
+    readonly max: number | null;
+  };
+}
+
 /** The proxy's `GET /stats`: the counts, and the cache's size and settings. */
 export interface ProxyStats extends CacheStats {
   readonly size: number;
   readonly capacity: number;
   readonly policy: string;
+  /** With `--invalidation` only. */
+  readonly invalidation?: InvalidationStats;
 }
 
 export interface CachedEntry {
@@ -55,8 +77,11 @@ export interface PoliciesView {
     /** When these counts began (ISO): at start, or when the range last had to grow. */
     readonly since: string;
     readonly maxCapacity: number;
-    /** Lookups sent to the server unconsulted, a write on the index being in flight: misses in every shadow. */
-    readonly missesWhileWriting: number;
+    /**
+     * Lookups sent to the server without consulting the cache (a write on the index in flight,
+     * or invalidations down): misses in every shadow.
+     */
+    readonly bypassedLookups: number;
     /** Values fetched for a miss and not stored, a write having raced the fetch. */
     readonly skippedFills: number;
     /** Policy by policy, capacities 1..maxCapacity. */
@@ -96,7 +121,14 @@ export interface ConfigView {
 /** The proxy's `GET /health`: 200 `ok`, or 503 `degraded` while its server is unreachable. */
 export interface ProxyHealth {
   readonly status: 'ok' | 'degraded';
-  readonly upstream: { readonly target: string; readonly up: boolean };
+  /** The server requests go to now; with several (`--upstream A,B`), each of them too. */
+  readonly upstream: {
+    readonly target: string;
+    readonly up: boolean;
+    readonly targets?: readonly { readonly target: string; readonly up: boolean }[];
+  };
+  /** With `--invalidation` only: 503 `degraded` while not subscribed (no hits are served). */
+  readonly invalidation?: { readonly target: string; readonly subscribed: boolean };
 }
 
 /** The server's `GET /table/:index`, and one entry of `GET /table`. */

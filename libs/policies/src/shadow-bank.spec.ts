@@ -75,7 +75,7 @@ describe('ShadowBank', () => {
   it('counts a lookup the live cache bypassed (a write in flight) as a miss in every shadow, changing none', () => {
     const bank = new ShadowBank({ policies: ['lru', 'lfu'], maxCapacity: 2 });
     bank.write(1);
-    bank.missedWhileWriting(); // a lookup of 1 while a second write of 1 is in flight
+    bank.lookupBypassed(); // a lookup of 1 while a second write of 1 is in flight
     bank.lookup(2, false);
     bank.fill(2);
     bank.lookup(1, true); // 1 is still where the write put it: no shadow lost it
@@ -144,7 +144,7 @@ describe('ShadowBank, on any live workload', () => {
             } else if (op.op === 'bypass') {
               // A lookup with a write in flight: a miss that consults no cache.
               live.misses++;
-              bank.missedWhileWriting();
+              bank.lookupBypassed();
               standalone.forEach((cache) => cache.misses++);
             } else {
               live[op.op](op.key);

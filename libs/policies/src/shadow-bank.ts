@@ -32,7 +32,7 @@ export class ShadowBank {
   private readonly shadows: EvictionPolicy[] = [];
   private readonly hits: Float64Array;
   private readonly misses: Float64Array;
-  /** Lookups that missed in every shadow without reaching any (see `missedWhileWriting`). */
+  /** Lookups that missed in every shadow without reaching any (see `lookupBypassed`). */
   private bypassed = 0;
 
   constructor(options: ShadowBankOptions = {}) {
@@ -67,12 +67,12 @@ export class ShadowBank {
   }
 
   /**
-   * A lookup the live cache answered as a miss without consulting its entries, because a write
-   * on the key was in flight (the value is read from the server, behind the write). Whatever the
-   * policy and the capacity, the same would have happened: a miss in every shadow, which changes
-   * none of them (no fill follows: the fetched value is not stored while the write is in flight).
+   * A lookup the live cache answered as a miss without consulting its entries (say because a
+   * write on the key was in flight, so the value is read from the server behind the write).
+   * Whatever the policy and the capacity, the same would have happened: a miss in every shadow,
+   * which changes none of them (the value fetched is not stored either).
    */
-  missedWhileWriting(): void {
+  lookupBypassed(): void {
     this.bypassed++;
   }
 

@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   'UPSTREAM_UNAVAILABLE',
   'UPSTREAM_TIMEOUT',
   'BUSY',
+  'STORE_UNAVAILABLE',
   'INTERNAL',
 ] as const;
 

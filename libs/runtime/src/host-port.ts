@@ -13,3 +13,15 @@ export const hostPortSchema = z.string().transform((value, ctx) => {
   }
   return { host: match[1].replace(/^\[(.*)\]$/, '$1'), port };
 });
+
+/** `HOST:PORT[,HOST:PORT...]`, as in `--upstream 127.0.0.1:6002,127.0.0.1:6003`, each once. */
+export const hostPortListSchema = z
+  .string()
+  .transform((value) => value.split(','))
+  .pipe(z.array(hostPortSchema).min(1))
+  .superRefine((targets, ctx) => {
+    const seen = new Set(targets.map((target) => `${target.host}:${target.port}`));
+    if (seen.size !== targets.length) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'a HOST:PORT is listed twice' });
+    }
+  });

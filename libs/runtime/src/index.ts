@@ -6,3 +6,5 @@ export * from './transport-metrics';
 export * from './hot-path-metrics';
 export * from './launch';
 export * from './logging';
+export * from './redis-url';
+export * from './invalidation-message';

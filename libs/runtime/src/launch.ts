@@ -17,7 +17,9 @@ export interface LaunchSpec {
   readonly listener: ListenerConfig;
   readonly logging: LoggingConfig;
   /** Extra `key=value` words for the ready line. */
-  readonly readyDetails?: () => string;
+  readonly readyDetails?: (app: NestFastifyApplication) => string;
+  /** Connects more microservices to the app (started with the protocol's). */
+  readonly microservices?: (app: NestFastifyApplication) => void;
 }
 
 export interface LaunchedApp {
@@ -53,6 +55,7 @@ export async function launch(spec: LaunchSpec, logger: AppLogger): Promise<Launc
     observer: app.get(TransportMetrics),
   });
   app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
+  spec.microservices?.(app);
   await app.startAllMicroservices();
   await app.listen({ port: listener.adminPort, host: listener.host });
   logger.started = true;
@@ -107,7 +110,7 @@ export function runMain(spec: LaunchSpec): void {
       const protocol = hostPort(spec.listener.host, launched.protocolPort);
       const admin = `http://${hostPort(spec.listener.host, launched.adminPort)}`;
       logger.log({ msg: 'listening', protocol, admin });
-      const details = spec.readyDetails ? ` ${spec.readyDetails()}` : '';
+      const details = spec.readyDetails ? ` ${spec.readyDetails(launched.app)}` : '';
       process.stdout.write(
         `semicache ${spec.name} ready protocol=${protocol} admin=${admin}${details}\n`,
       );

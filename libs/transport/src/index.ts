@@ -7,3 +7,4 @@ export * from './transport-observer';
 export * from './throttle';
 export * from './host-port';
 export * from './upstream-log';
+export * from './failover-client';

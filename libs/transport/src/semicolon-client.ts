@@ -168,12 +168,7 @@ export class SemicolonClient extends ClientProxy<Record<never, never>, UpstreamS
   }
 
   protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
-    const request = { ...(packet.data as object), op: packet.pattern as Request['op'] } as Request;
-    this.request(request).then(
-      (response) => callback({ response, isDisposed: true }),
-      (err: unknown) => callback({ err, isDisposed: true }),
-    );
-    return () => undefined;
+    return publishAsRequest((request) => this.request(request), packet, callback);
   }
 
   protected dispatchEvent(): Promise<never> {
@@ -268,4 +263,18 @@ export class SemicolonClient extends ClientProxy<Record<never, never>, UpstreamS
     }, delay);
     return delay;
   }
+}
+
+/** Nest's `send(pattern, data)` as one protocol request, `pattern` being its OP. */
+export function publishAsRequest(
+  send: (request: Request) => Promise<unknown>,
+  packet: ReadPacket,
+  callback: (packet: WritePacket) => void,
+): () => void {
+  const request = { ...(packet.data as object), op: packet.pattern as Request['op'] } as Request;
+  send(request).then(
+    (response) => callback({ response, isDisposed: true }),
+    (err: unknown) => callback({ err, isDisposed: true }),
+  );
+  return () => undefined;
 }

@@ -67,23 +67,25 @@ export class UpstreamWatch {
   }
 }
 
+/** SIGKILLs `app` and starts a new one with `args` on the same protocol port. */
+export async function killAndRestart(
+  app: RunningApp,
+  args: readonly string[],
+): Promise<RunningApp> {
+  const port = app.protocol.port;
+  expect(await app.stop('SIGKILL')).toBeNull();
+  const restarted = await startApp(app.name, ['--port', String(port), ...args]);
+  expect(restarted.protocol.port).toBe(port);
+  return restarted;
+}
+
 /** SIGKILLs the server and starts a new one on the same port and data directory. */
-export async function killAndRestartServer(
+export function killAndRestartServer(
   server: RunningApp,
   dataDir: string,
   extraArgs: readonly string[] = [],
 ): Promise<RunningApp> {
-  const port = server.protocol.port;
-  expect(await server.stop('SIGKILL')).toBeNull();
-  const restarted = await startApp('server', [
-    '--port',
-    String(port),
-    '--data-dir',
-    dataDir,
-    ...extraArgs,
-  ]);
-  expect(restarted.protocol.port).toBe(port);
-  return restarted;
+  return killAndRestart(server, ['--data-dir', dataDir, ...extraArgs]);
 }
 
 /** The proxy's count of upstream requests that timed out, and of connections it made upstream. */
@@ -170,15 +172,16 @@ export interface ClientRun {
 /**
  * Runs one client's operations (from test/support/history.ts) against `endpoint` while faults
  * are injected: a request whose connection closes before its reply is recorded as
- * `CLOSED: ...` and the client connects again (polling until something listens); after an
- * UPSTREAM_* reply it waits for the proxy's upstream to be back (if `watch` is given). Every
- * completed operation ticks `progress`.
+ * `CLOSED: ...` and the client connects again (polling until something listens); after a reply
+ * that `failure` matches (UPSTREAM_* by default) it waits for the proxy to be ready again (if
+ * `watch` is given). Every completed operation ticks `progress`.
  */
 export async function runThroughFaults(
   endpoint: Endpoint,
   operations: readonly Operation[],
   progress: Progress,
   watch?: UpstreamWatch,
+  failure: RegExp = UPSTREAM_FAILURE,
 ): Promise<ClientRun> {
   const run: ClientRun = { reconnections: 0 };
   let connection = await connectTo(endpoint);
@@ -195,7 +198,7 @@ export async function runThroughFaults(
       connection.close();
       connection = await reconnect(endpoint);
       run.reconnections++;
-    } else if (watch !== undefined && UPSTREAM_FAILURE.test(operation.reply)) {
+    } else if (watch !== undefined && failure.test(operation.reply)) {
       await watch.whenUp();
     }
   }

@@ -81,7 +81,7 @@ export function renderPolicies(view: PoliciesView): string {
   const head = [
     `live cache: ${live.policy}, capacity ${live.capacity}`,
     `shadows: every policy at capacities 1..${shadows.maxCapacity}, ${number(lookups)} lookups since ${shadows.since}` +
-      ` (${number(shadows.missesWhileWriting)} missed with a write in flight, ${number(shadows.skippedFills)} fills skipped)`,
+      ` (${number(shadows.bypassedLookups)} bypassed the cache, ${number(shadows.skippedFills)} fills skipped)`,
     `opt: the last ${number(opt.lookups)} lookups (${number(opt.entries)} of at most ${number(opt.window)} trace entries)` +
       (opt.coversShadows ? ', as the shadows' : ', fewer than the shadows: compare with care') +
       (opt.complete

@@ -3,11 +3,15 @@ import type { CacheView, ConfigView, ProxyStats } from '@semicache/client';
 import { AdminTokenGuard } from '../config/admin-token.guard';
 import { configChangeSchema } from '../config/proxy-config';
 import { CacheService } from './cache.service';
+import { InvalidationMetrics } from './invalidation-metrics';
 
 /** What the cache holds and how it has done. Values are strings: they are signed 64-bit. */
 @Controller()
 export class CacheAdminController {
-  constructor(private readonly service: CacheService) {}
+  constructor(
+    private readonly service: CacheService,
+    private readonly invalidations: InvalidationMetrics,
+  ) {}
 
   @Get('cache')
   entries(): CacheView {
@@ -29,7 +33,8 @@ export class CacheAdminController {
   @Get('stats')
   stats(): ProxyStats {
     const { stats, size, capacity, policy } = this.service.snapshot();
-    return { ...stats, size, capacity, policy };
+    const invalidation = this.invalidations.stats();
+    return { ...stats, size, capacity, policy, ...(invalidation ? { invalidation } : {}) };
   }
 
   /**

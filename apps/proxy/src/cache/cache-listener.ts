@@ -8,10 +8,10 @@ export interface CacheListener {
   /** A lookup (each index of a GET or ADD) found the index cached. */
   hit(index: number): void;
   /**
-   * A lookup did not. `writeInFlight`: the cache was not consulted, because a write on the
-   * index is in flight (the server is asked, behind the write).
+   * A lookup did not. `bypassed`: the cache was not consulted, because a write on the index is
+   * in flight (the server is asked, behind the write) or invalidations may have been missed.
    */
-  miss(index: number, writeInFlight: boolean): void;
+  miss(index: number, bypassed: boolean): void;
   /** A value fetched from the server for a miss was stored (a fill). */
   stored(index: number): void;
   /** A value fetched from the server was not stored: a write raced the fetch. */

@@ -4,11 +4,13 @@ import { PoliciesModule } from '../policies/policies.module';
 import { ShadowService } from '../policies/shadow.service';
 import { UpstreamModule } from '../upstream/upstream.module';
 import { CacheAdminController } from './cache-admin.controller';
+import { CacheCoherence } from './cache-coherence';
 import { CacheMetrics } from './cache-metrics';
 import { CacheController } from './cache.controller';
 import { CacheService } from './cache.service';
 import { EntryCache } from './entry-cache';
 import { createPolicy } from '@semicache/policies';
+import { InvalidationMetrics } from './invalidation-metrics';
 
 @Module({
   imports: [UpstreamModule, PoliciesModule],
@@ -24,8 +26,16 @@ import { createPolicy } from '@semicache/policies';
           shadows.enabled ? [shadows] : [],
         ),
     },
+    {
+      provide: CacheCoherence,
+      inject: [EntryCache, PROXY_CONFIG],
+      useFactory: (cache: EntryCache, config: ProxyConfig) =>
+        new CacheCoherence(cache, config.invalidation !== undefined),
+    },
     CacheService,
     CacheMetrics,
+    InvalidationMetrics,
   ],
+  exports: [CacheCoherence, InvalidationMetrics],
 })
 export class CacheModule {}

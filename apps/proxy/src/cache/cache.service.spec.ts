@@ -5,9 +5,10 @@ import {
   type Request,
   serializeRequest,
 } from '@semicache/protocol';
-import { type SemicolonClient, UpstreamError } from '@semicache/transport';
+import { type FailoverClient, UpstreamError } from '@semicache/transport';
 import { Registry } from 'prom-client';
 import type { ProxyConfig } from '../config/proxy-config';
+import { CacheCoherence } from './cache-coherence';
 import { CacheMetrics } from './cache-metrics';
 import { CacheService } from './cache.service';
 import { EntryCache } from './entry-cache';
@@ -87,16 +88,19 @@ function serviceOver<U extends TableUpstream | ScriptedUpstream>(
   upstream: U,
   capacity = 5,
   maxMessageLength = 64 * 1024,
+  listening = false,
 ) {
   const cache = new EntryCache(createPolicy('fifo', capacity));
   const registry = new Registry();
+  const coherence = new CacheCoherence(cache, listening);
   const service = new CacheService(
     { maxMessageLength } as ProxyConfig,
-    upstream as unknown as SemicolonClient,
+    upstream as unknown as FailoverClient,
     cache,
     new CacheMetrics(registry, cache),
+    coherence,
   );
-  return { upstream, service, registry };
+  return { upstream, service, registry, coherence };
 }
 
 const setup = (capacity = 5) => serviceOver(new ScriptedUpstream(), capacity);
@@ -440,5 +444,77 @@ describe('CacheService in front of a server that applies requests in the order s
       'OP=GET;IND=20,21,22;',
       'OP=GET;IND=23;',
     ]);
+  });
+});
+
+describe('CacheService with invalidations (writes made through other proxies)', () => {
+  /** A write elsewhere set `index` to `value`: the invalidation the servers publish. */
+  const invalidation = (indices: number[], values: bigint[]) => ({
+    op: 'PUT' as const,
+    indices,
+    values: values.map(String),
+    ackedAtUs: 1,
+  });
+
+  it('drops the entries named, except one that holds the very value named', async () => {
+    const { upstream, service, coherence } = setup();
+    await warm(service, upstream, get([1, 2], [0n, 0n]));
+    expect(coherence.apply(invalidation([1, 2, 3], [0n, 9n, 9n]))).toStrictEqual([2]);
+    expect(cached(service)).toStrictEqual([[1, 0n]]);
+    coherence.apply({ op: 'CLR', ackedAtUs: 1 });
+    expect(cached(service)).toStrictEqual([]);
+  });
+
+  it('does not cache a fill that an invalidation of its index overtook', async () => {
+    const { upstream, service, coherence } = setup();
+    const slowRead = service.get({ op: 'GET', indices: [1] });
+    await nextTurn();
+    // Another proxy's PUT of 1=5 is applied after the server answered the read with 0.
+    coherence.apply(invalidation([1], [5n]));
+    upstream.at(0).resolve(get([1], [0n]));
+    await expect(slowRead).resolves.toStrictEqual(get([1], [0n]));
+    expect(cached(service)).toStrictEqual([]);
+  });
+
+  it('does not cache its own PUT when an invalidation of another value of the index came before the acknowledgement', async () => {
+    const { upstream, service, coherence } = setup();
+    await warm(service, upstream, get([1], [0n]));
+    const write = service.put({ op: 'PUT', indices: [1], values: [5n] });
+    // The server applied this PUT, then another proxy's PUT of 7, and answers this one late.
+    coherence.apply(invalidation([1], [5n]));
+    coherence.apply(invalidation([1], [7n]));
+    upstream.at(1).resolve(put([1], [5n]));
+    await write;
+    expect(cached(service)).toStrictEqual([]);
+
+    // Its own invalidation alone (the value it wrote) does not stop it.
+    const again = service.put({ op: 'PUT', indices: [1], values: [8n] });
+    coherence.apply(invalidation([1], [8n]));
+    upstream.at(2).resolve(put([1], [8n]));
+    await again;
+    expect(cached(service)).toStrictEqual([[1, 8n]]);
+  });
+
+  it('serves and stores nothing while not subscribed, empties the cache on loss, and stores no fill begun before the subscription came back', async () => {
+    const { upstream, service, coherence } = serviceOver(
+      new ScriptedUpstream(),
+      5,
+      64 * 1024,
+      true,
+    );
+    await warm(service, upstream, get([1], [10n]));
+    expect(cached(service)).toStrictEqual([]); // not subscribed yet
+    coherence.subscriptionBack();
+    await warm(service, upstream, get([1], [10n]));
+    expect(service.get({ op: 'GET', indices: [1] })).toStrictEqual(get([1], [10n])); // a hit
+
+    expect(coherence.subscriptionLost()).toStrictEqual([1]);
+    const read = service.get({ op: 'GET', indices: [1] }); // no hit: asks the server
+    await nextTurn();
+    expect(upstream.sent).toHaveLength(3);
+    coherence.subscriptionBack();
+    upstream.at(2).resolve(get([1], [10n]));
+    await read;
+    expect(cached(service)).toStrictEqual([]); // the read may predate a write that was missed
   });
 });

@@ -6,21 +6,27 @@ import {
   type GetReply,
   type GetRequest,
   type PutReply,
+  ProtocolError,
   type PutRequest,
   sumInt64,
 } from '@semicache/protocol';
 import type { EvictionPolicyName } from '@semicache/policies';
-import { SemicolonClient, UpstreamError } from '@semicache/transport';
+import { FailoverClient, UpstreamError } from '@semicache/transport';
 import { PROXY_CONFIG, type ProxyConfig } from '../config/proxy-config';
 import type { CacheStats } from '@semicache/client';
+import { CacheCoherence } from './cache-coherence';
 import { CacheMetrics } from './cache-metrics';
 import { type CachedEntry, EntryCache } from './entry-cache';
 import { FetchBatcher } from './fetch-batcher';
-import { WriteFence } from './write-fence';
+import type { WriteFence } from './write-fence';
 
-/** A write that reached the server but got no answer: the server may or may not have applied it. */
+/**
+ * A write that reached the server but got no answer, or that the server could not complete with
+ * its store: it may or may not have been applied.
+ */
 function outcomeUnknown(error: unknown): boolean {
-  return error instanceof UpstreamError && error.wasSent;
+  if (error instanceof UpstreamError) return error.wasSent;
+  return error instanceof ProtocolError && error.code === 'STORE_UNAVAILABLE';
 }
 
 /** What the admin API shows of the cache at one moment. */
@@ -54,15 +60,17 @@ export interface CacheChangeResult {
  */
 @Injectable()
 export class CacheService {
-  private readonly fence = new WriteFence();
+  private readonly fence: WriteFence;
   private readonly batcher: FetchBatcher;
 
   constructor(
     @Inject(PROXY_CONFIG) config: ProxyConfig,
-    private readonly upstream: SemicolonClient,
+    private readonly upstream: FailoverClient,
     private readonly cache: EntryCache,
     private readonly metrics: CacheMetrics,
+    private readonly coherence: CacheCoherence,
   ) {
+    this.fence = coherence.fence;
     // The server is taken to accept messages as long as the proxy does (both 64 KiB by default).
     this.batcher = new FetchBatcher(
       {
@@ -94,13 +102,16 @@ export class CacheService {
   }
 
   async put(request: PutRequest): Promise<PutReply> {
-    this.fence.writeStarted(request.indices);
+    const began = this.fence.writeStarted(request.indices);
     this.batcher.flush();
     try {
       const reply = await this.upstream.request(request);
       const now = Date.now();
       for (let i = 0; i < request.indices.length; i++) {
-        this.metrics.evicted(this.cache.store(request.indices[i], request.values[i], now, true));
+        const [index, value] = [request.indices[i], request.values[i]];
+        if (this.coherence.mayStoreWritten(index, value, began)) {
+          this.metrics.evicted(this.cache.store(index, value, now, true));
+        } else this.cache.remove(index);
       }
       return reply;
     } catch (error) {
@@ -167,9 +178,9 @@ export class CacheService {
     let missing: number[] | undefined;
     for (let i = 0; i < indices.length; i++) {
       const index = indices[i];
-      const value = this.fence.writing(index)
-        ? this.cache.missWhileWriting(index)
-        : this.cache.lookup(index);
+      const value = this.coherence.mayServe(index)
+        ? this.cache.lookup(index)
+        : this.cache.missBypassed(index);
       if (value !== undefined) values[i] = value;
       else (missing ??= []).push(i);
     }
@@ -200,7 +211,7 @@ export class CacheService {
     for (let i = 0; i < reply.indices.length; i++) {
       const index = reply.indices[i];
       fetched.set(index, reply.values[i]);
-      if (this.fence.mayStore(index, since)) {
+      if (this.coherence.mayStore(index, since)) {
         this.metrics.evicted(this.cache.store(index, reply.values[i], now));
       } else {
         this.cache.skipFill(index);

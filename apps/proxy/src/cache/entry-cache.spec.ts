@@ -215,7 +215,7 @@ function recorder(): { listener: CacheListener; lines: string[] } {
   const lines: string[] = [];
   const listener: CacheListener = {
     hit: (index) => lines.push(`hit ${index}`),
-    miss: (index, writeInFlight) => lines.push(`miss ${index}${writeInFlight ? ' (writing)' : ''}`),
+    miss: (index, bypassed) => lines.push(`miss ${index}${bypassed ? ' (bypassed)' : ''}`),
     stored: (index) => lines.push(`stored ${index}`),
     skipped: (index) => lines.push(`skipped ${index}`),
     written: (index) => lines.push(`written ${index}`),
@@ -236,7 +236,7 @@ describe('EntryCache: its reports', () => {
     cache.store(2, 20n, 1500, true);
     cache.lookup(1);
     cache.lookup(9);
-    cache.missWhileWriting(1);
+    cache.missBypassed(1);
     cache.store(3, 30n, 4000); // evicts 1, stored at 1000
     cache.skipFill(5);
     cache.remove(2);
@@ -247,7 +247,7 @@ describe('EntryCache: its reports', () => {
       'written 2',
       'hit 1',
       'miss 9',
-      'miss 1 (writing)',
+      'miss 1 (bypassed)',
       'evicted 1 3000 ms oldest',
       'stored 3',
       'skipped 5',

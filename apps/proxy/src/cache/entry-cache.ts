@@ -53,11 +53,17 @@ export class EntryCache {
     return slot.value;
   }
 
+  /** The cached value, or undefined, without counting as a use. */
+  peek(index: number): bigint | undefined {
+    return this.slots.get(index)?.value;
+  }
+
   /**
-   * A lookup that must not be served from the cache (a write on the index is in flight): a miss,
-   * whether the index is cached or not, and no use for the policy.
+   * A lookup that must not be served from the cache (a write on the index is in flight, or
+   * invalidations may have been missed): a miss, whether the index is cached or not, and no use
+   * for the policy.
    */
-  missWhileWriting(index: number): undefined {
+  missBypassed(index: number): undefined {
     for (const listener of this.listeners) listener.miss(index, true);
     return undefined;
   }

@@ -24,6 +24,10 @@ export class WriteFence {
   private clearsInFlight = 0;
   private lastClearBegan = 0;
   private lastClearMoved = 0;
+  /** Of an index with a PUT in flight: the last invalidation applied to it, and its value. */
+  private readonly invalidatedWhileWriting = new Map<number, { at: number; value: bigint }>();
+  /** When everything was last invalidated (a CLR elsewhere, or invalidations missed). */
+  private lastAllInvalidated = 0;
 
   /**
    * True while a write on `index` (or a CLR) is in flight: its cached value may be outdated any
@@ -77,14 +81,15 @@ export class WriteFence {
     return false;
   }
 
-  /** A PUT of `indices` goes to the server now. */
-  writeStarted(indices: readonly number[]): void {
+  /** A PUT of `indices` goes to the server now; returns its start time. */
+  writeStarted(indices: readonly number[]): number {
     const now = ++this.clock;
     for (const index of indices) {
       const watch = this.watched.get(index);
       if (watch !== undefined) watch.lastBegan = watch.lastMoved = now;
       this.writesInFlight.set(index, (this.writesInFlight.get(index) ?? 0) + 1);
     }
+    return now;
   }
 
   /** That PUT is acknowledged, refused or given up on. */
@@ -94,9 +99,45 @@ export class WriteFence {
       const watch = this.watched.get(index);
       if (watch !== undefined) watch.lastMoved = now;
       const left = this.writesInFlight.get(index)! - 1;
-      if (left === 0) this.writesInFlight.delete(index);
-      else this.writesInFlight.set(index, left);
+      if (left > 0) this.writesInFlight.set(index, left);
+      else {
+        this.writesInFlight.delete(index);
+        this.invalidatedWhileWriting.delete(index);
+      }
     }
+  }
+
+  /**
+   * An invalidation is applied now: a write made elsewhere (through another proxy) set each of
+   * `indices` to the value at the same position. For the reads waiting for them, like a write
+   * that ended now: what they fetched may predate it, so it is not stored.
+   */
+  invalidated(indices: readonly number[], values: readonly bigint[]): void {
+    const now = ++this.clock;
+    indices.forEach((index, position) => {
+      const watch = this.watched.get(index);
+      if (watch !== undefined) watch.lastMoved = now;
+      if (this.writesInFlight.has(index)) {
+        this.invalidatedWhileWriting.set(index, { at: now, value: values[position] });
+      }
+    });
+  }
+
+  /** Everything is invalidated now (a CLR elsewhere, or invalidations that may have been missed). */
+  invalidatedAll(): void {
+    this.lastAllInvalidated = this.lastClearMoved = ++this.clock;
+  }
+
+  /**
+   * Whether `value`, written to `index` by a PUT that began at `began` and is now acknowledged,
+   * may be cached: not if an invalidation applied since says the index holds another value (the
+   * server applied a later write, from elsewhere, before answering this one), nor after
+   * everything was invalidated.
+   */
+  mayStoreWritten(index: number, value: bigint, began: number): boolean {
+    if (this.lastAllInvalidated > began) return false;
+    const last = this.invalidatedWhileWriting.get(index);
+    return last === undefined || last.at < began || last.value === value;
   }
 
   clearStarted(): void {

@@ -1,12 +1,13 @@
 import { EVICTION_POLICIES, MAX_SHADOW_CAPACITY } from '@semicache/policies';
 import {
-  hostPortSchema,
+  hostPortListSchema,
   listenerOptions,
   listenerSchema,
   loggingOptions,
   loggingSchema,
   parseConfig,
   positiveInt,
+  redisUrlSchema,
 } from '@semicache/runtime';
 import { FRAMINGS } from '@semicache/client';
 import { z } from 'zod';
@@ -20,7 +21,8 @@ export const adminTokenSchema = z
   .regex(/^[\x21-\x7e]+$/, 'expected a token of visible ASCII characters, without spaces');
 
 export const proxyConfigSchema = listenerSchema.merge(loggingSchema).extend({
-  upstream: hostPortSchema,
+  upstream: hostPortListSchema,
+  invalidation: redisUrlSchema.optional(),
   capacity: positiveInt,
   eviction: z.enum(EVICTION_POLICIES),
   shadows: z.enum(['on', 'off']).transform((value) => value === 'on'),
@@ -74,10 +76,17 @@ export function loadProxyConfig(argv: readonly string[] = process.argv): ProxyCo
       ...listenerOptions(PREFIX, { port: 6001, adminPort: 9001, idleTimeoutMs: 300_000 }),
       ...loggingOptions(PREFIX),
       {
-        flags: '--upstream <host:port>',
-        description: 'the server to cache',
+        flags: '--upstream <host:port,...>',
+        description:
+          'the server to cache; several serving one table (a shared --store redis): the first that is up is used, the next when it goes down, the first again when it is back',
         env: `${PREFIX}_UPSTREAM`,
         default: '127.0.0.1:6002',
+      },
+      {
+        flags: '--invalidation <url>',
+        description:
+          'listen for the invalidations servers publish on this Redis (redis://HOST:PORT/DB) and drop what they name; while not listening, every read goes to the server',
+        env: `${PREFIX}_INVALIDATION`,
       },
       {
         flags: '--capacity <n>',

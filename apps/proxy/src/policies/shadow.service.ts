@@ -36,7 +36,7 @@ export class ShadowService implements CacheListener {
   private bank!: ShadowBank;
   private trace!: TraceRing;
   private since!: Date;
-  private missesWhileWriting = 0;
+  private bypassedLookups = 0;
   private skippedFills = 0;
   /** The last OPT computed, and the trace it covered: reused while no entry is added. */
   private opt: { total: number; run: Promise<OptRun> } | undefined;
@@ -58,10 +58,10 @@ export class ShadowService implements CacheListener {
     this.trace.lookup(index);
   }
 
-  miss(index: number, writeInFlight: boolean): void {
-    if (writeInFlight) {
-      this.bank.missedWhileWriting();
-      this.missesWhileWriting++;
+  miss(index: number, bypassed: boolean): void {
+    if (bypassed) {
+      this.bank.lookupBypassed();
+      this.bypassedLookups++;
     } else {
       this.bank.lookup(index, false);
     }
@@ -110,7 +110,7 @@ export class ShadowService implements CacheListener {
     const shadows = {
       since: this.since.toISOString(),
       maxCapacity: this.bank.maxCapacity,
-      missesWhileWriting: this.missesWhileWriting,
+      bypassedLookups: this.bypassedLookups,
       skippedFills: this.skippedFills,
       results: this.bank.results(),
     };
@@ -143,7 +143,7 @@ export class ShadowService implements CacheListener {
     this.bank = new ShadowBank({ policies: EVICTION_POLICIES, maxCapacity: range });
     this.trace = new TraceRing(this.window);
     this.since = new Date();
-    this.missesWhileWriting = 0;
+    this.bypassedLookups = 0;
     this.skippedFills = 0;
     this.opt = undefined;
   }

@@ -1,19 +1,21 @@
 import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { SemicolonClient } from '@semicache/transport';
+import { FailoverClient } from '@semicache/transport';
 import { PROXY_CONFIG, type ProxyConfig } from '../config/proxy-config';
 import { UpstreamMetrics } from './upstream-metrics';
 
-/** The connection to the server: a `ClientProxy`, connected at start, closed at shutdown. */
+/**
+ * The connection to the server (or one to each of `--upstream A,B`, with failover): a
+ * `ClientProxy`, connected at start, closed at shutdown.
+ */
 @Module({
   providers: [
     UpstreamMetrics,
     {
-      provide: SemicolonClient,
+      provide: FailoverClient,
       inject: [PROXY_CONFIG, UpstreamMetrics],
       useFactory: async (config: ProxyConfig, observer: UpstreamMetrics) => {
-        const client = new SemicolonClient({
-          host: config.upstream.host,
-          port: config.upstream.port,
+        const client = new FailoverClient({
+          targets: config.upstream,
           requestTimeoutMs: config.upstreamTimeoutMs,
           connectTimeoutMs: config.upstreamConnectTimeoutMs,
           reconnectMinMs: config.reconnectMinMs,
@@ -31,10 +33,10 @@ import { UpstreamMetrics } from './upstream-metrics';
       },
     },
   ],
-  exports: [SemicolonClient],
+  exports: [FailoverClient],
 })
 export class UpstreamModule implements OnApplicationShutdown {
-  constructor(@Inject(SemicolonClient) private readonly client: SemicolonClient) {}
+  constructor(@Inject(FailoverClient) private readonly client: FailoverClient) {}
 
   onApplicationShutdown(): void {
     this.client.close();

@@ -35,8 +35,9 @@ function logLine(payload: string): string {
 
 /**
  * The table on disk: a snapshot plus an append-only log of writes. A write changes `values` at
- * once, in arrival order, and its promise resolves when it is appended and fdatasync'ed; writes that arrive while a sync is running share the
- * next one (group commit). A snapshot is replaced atomically (write, fsync, rename, fsync the
+ * once, in arrival order, and its promise resolves when it is appended and fdatasync'ed; writes
+ * that arrive while a sync is running share the next one (group commit). A read is computed at
+ * once (so it sees exactly the writes made before it) but answered only once they are durable. A snapshot is replaced atomically (write, fsync, rename, fsync the
  * directory), so a crash at any moment leaves either the old or the new one. A log line cut
  * short by a crash was never acknowledged and is dropped; any other damage stops the start.
  */
@@ -46,6 +47,9 @@ export class FileTableStore implements TableStore {
   private writing = false;
   private drained: Promise<void> = Promise.resolve();
   private logBytes = 0;
+  /** Writes not yet durable (or failed), and the promise of the last one made. */
+  private pendingWrites = 0;
+  private lastWrite: Promise<unknown> = Promise.resolve();
   failure: string | undefined;
 
   private constructor(
@@ -89,6 +93,25 @@ export class FileTableStore implements TableStore {
     }
   }
 
+  get size(): number {
+    return this.values.length;
+  }
+
+  read(indices: readonly number[]): bigint[] | Promise<bigint[]> {
+    this.assertWritable();
+    const read = indices.map((index) => this.values[index]);
+    if (this.pendingWrites === 0) return read;
+    return this.lastWrite.then(() => {
+      // Fail-stop: once the disk has failed, memory may hold values that are not durable.
+      this.assertWritable();
+      return read;
+    });
+  }
+
+  entries(): bigint[] {
+    return Array.from(this.values);
+  }
+
   put(indices: readonly number[], values: readonly bigint[]): Promise<void> {
     const pairs = indices.map((index, i) => `${index}=${values[i]}`).join(',');
     return this.enqueue(`P ${pairs}`, () => applyPut(this.values, indices, values));
@@ -105,15 +128,29 @@ export class FileTableStore implements TableStore {
     await this.lock.release();
   }
 
+  private assertWritable(): void {
+    const unavailable = this.unavailable();
+    if (unavailable !== undefined) throw unavailable;
+  }
+
+  /** Why the table takes no operation any more (a failed write), if it does not. */
+  private unavailable(): Error | undefined {
+    if (this.failure === undefined) return undefined;
+    return new Error(`the table is unavailable: ${this.failure}`);
+  }
+
   private enqueue(payload: string, apply: () => void): Promise<void> {
-    if (this.failure !== undefined) {
-      return Promise.reject(new Error(`the table cannot be written: ${this.failure}`));
-    }
+    const unavailable = this.unavailable();
+    if (unavailable !== undefined) return Promise.reject(unavailable);
     apply();
-    return new Promise((resolve, reject) => {
+    const durable = new Promise<void>((resolve, reject) => {
       this.queue.push({ line: logLine(payload), resolve, reject });
       if (!this.writing) this.drained = this.drain();
     });
+    this.pendingWrites++;
+    const settled = durable.finally(() => this.pendingWrites--);
+    this.lastWrite = settled.catch(() => undefined);
+    return settled;
   }
 
   private async drain(): Promise<void> {

@@ -1,14 +1,22 @@
 /**
- * Where the table's values live. A write changes `values` at once, in the order writes are made,
- * and its promise resolves only once it is durable. After a failed write `failure` says why and
- * every later write fails.
+ * Where the table's values live; the file, memory and Redis stores share this interface.
+ *
+ * Operations take effect in the order they are called: a read sees exactly the writes called
+ * before it (a client that pipelines PUT then GET reads its own write), and is answered only
+ * once those writes are durable, so no client sees a value that a crash could take back. A
+ * write's promise resolves once it is durable. A store that cannot serve rejects at once
+ * (fail fast) with a `ProtocolError` (STORE_UNAVAILABLE) or an `Error` (answered as INTERNAL).
  */
 export interface TableStore {
-  readonly values: BigInt64Array;
-  /** Why the store cannot take writes any more (a failed disk write), if it cannot. */
+  readonly size: number;
+  /** Why the store cannot serve now, if it cannot (a failed disk write, Redis unreachable). */
   readonly failure: string | undefined;
+  /** The values of `indices` (each within the table), in order. */
+  read(indices: readonly number[]): bigint[] | Promise<bigint[]>;
   put(indices: readonly number[], values: readonly bigint[]): Promise<void>;
   clear(): Promise<void>;
+  /** Every entry, for the admin API (the file and memory stores: as in memory now). */
+  entries(): bigint[] | Promise<bigint[]>;
   close(): Promise<void>;
 }
 
@@ -22,13 +30,17 @@ export function applyPut(
   for (let i = 0; i < indices.length; i++) target[indices[i]] = values[i];
 }
 
-/** `--in-memory`: nothing survives a restart. */
+/** `--store memory`: nothing survives a restart. */
 export class MemoryTableStore implements TableStore {
   readonly values: BigInt64Array;
   readonly failure = undefined;
 
-  constructor(size: number) {
+  constructor(readonly size: number) {
     this.values = new BigInt64Array(size);
+  }
+
+  read(indices: readonly number[]): bigint[] {
+    return indices.map((index) => this.values[index]);
   }
 
   put(indices: readonly number[], values: readonly bigint[]): Promise<void> {
@@ -39,6 +51,10 @@ export class MemoryTableStore implements TableStore {
   clear(): Promise<void> {
     this.values.fill(0n);
     return Promise.resolve();
+  }
+
+  entries(): bigint[] {
+    return Array.from(this.values);
   }
 
   close(): Promise<void> {

@@ -16,13 +16,29 @@ const config = loadServerConfig([
   '--in-memory',
 ]);
 
-/** A store whose writes become durable, or fail, only when the test says so. */
+/**
+ * A store whose writes become durable, or fail, only when the test says so; as the interface
+ * requires, a read is computed at once and answered once the writes before it are durable.
+ */
 class GatedStore implements TableStore {
+  readonly size = SIZE;
   readonly values = new BigInt64Array(SIZE);
   failure: string | undefined;
   writes = 0;
   closed = false;
   private readonly unfinished: { resolve: () => void; reject: (error: Error) => void }[] = [];
+  private lastWrite: Promise<void> = Promise.resolve();
+
+  read(indices: readonly number[]): bigint[] | Promise<bigint[]> {
+    if (this.failure !== undefined) throw new Error(this.failure);
+    const values = indices.map((index) => this.values[index]);
+    if (this.unfinished.length === 0) return values;
+    return this.lastWrite.then(() => values);
+  }
+
+  entries(): bigint[] {
+    return Array.from(this.values);
+  }
 
   put(indices: readonly number[], values: readonly bigint[]): Promise<void> {
     applyPut(this.values, indices, values);
@@ -30,6 +46,7 @@ class GatedStore implements TableStore {
   }
 
   clear(): Promise<void> {
+    if (this.failure !== undefined) return Promise.reject(new Error(this.failure));
     this.values.fill(0n);
     return this.gate();
   }
@@ -52,7 +69,9 @@ class GatedStore implements TableStore {
 
   private gate(): Promise<void> {
     this.writes++;
-    return new Promise((resolve, reject) => this.unfinished.push({ resolve, reject }));
+    const write = new Promise<void>((resolve, reject) => this.unfinished.push({ resolve, reject }));
+    this.lastWrite = write;
+    return write;
   }
 }
 

@@ -1,0 +1,87 @@
+import type { Invalidation } from '@semicache/runtime';
+import type { EntryCache } from './entry-cache';
+import { WriteFence } from './write-fence';
+
+/**
+ * Keeps the cache coherent with the table: with the writes that go through this proxy (the
+ * `WriteFence`) and, with `--invalidation`, with those that go through other proxies (the
+ * invalidations servers publish). The cache service asks it what it may serve and store.
+ *
+ * Listening for invalidations, the proxy can only trust its cache while subscribed: while the
+ * subscription is down it cannot know what it misses, so nothing is served from the cache or
+ * stored in it (every read goes to the server), the cache is emptied when the subscription is
+ * lost, and everything is taken as invalidated when it is back (reads in flight then store
+ * nothing). The rule Redis's own client-side caching follows.
+ */
+export class CacheCoherence {
+  readonly fence = new WriteFence();
+  private trusted: boolean;
+
+  constructor(
+    private readonly cache: EntryCache,
+    /** Whether the proxy listens for invalidations (`--invalidation`). */
+    readonly listening: boolean,
+  ) {
+    this.trusted = !listening;
+  }
+
+  /** Whether the cache may be used now: always without invalidations, else while subscribed. */
+  get subscribed(): boolean {
+    return this.trusted;
+  }
+
+  /** Whether `index` may be served from the cache now. */
+  mayServe(index: number): boolean {
+    return this.trusted && !this.fence.writing(index);
+  }
+
+  /** Whether a value of `index` fetched by a read started at `since` may be cached. */
+  mayStore(index: number, since: number): boolean {
+    return this.trusted && this.fence.mayStore(index, since);
+  }
+
+  /** Whether `value`, acknowledged for `index` to a PUT begun at `began`, may be cached. */
+  mayStoreWritten(index: number, value: bigint, began: number): boolean {
+    return this.trusted && this.fence.mayStoreWritten(index, value, began);
+  }
+
+  /**
+   * Applies an invalidation: drops each index it names unless the cache holds the very value it
+   * now has (this proxy's own write, say), or everything for a CLR. Returns the indices dropped.
+   */
+  apply(invalidation: Invalidation): number[] {
+    if (invalidation.op === 'CLR') return this.dropAll();
+    const values = invalidation.values.map(BigInt);
+    this.fence.invalidated(invalidation.indices, values);
+    const dropped: number[] = [];
+    invalidation.indices.forEach((index, position) => {
+      const cached = this.cache.peek(index);
+      if (cached !== undefined && cached !== values[position]) {
+        this.cache.remove(index);
+        dropped.push(index);
+      }
+    });
+    return dropped;
+  }
+
+  /** Invalidations may be missed from now on; returns the indices dropped. */
+  subscriptionLost(): number[] {
+    this.trusted = false;
+    return this.dropAll();
+  }
+
+  /** Invalidations arrive again (what was missed meanwhile is unknown); returns the indices dropped. */
+  subscriptionBack(): number[] {
+    const dropped = this.dropAll();
+    this.trusted = true;
+    return dropped;
+  }
+
+  /** Drops everything, and what reads in flight fetch (see WriteFence.invalidatedAll). */
+  dropAll(): number[] {
+    this.fence.invalidatedAll();
+    const dropped = this.cache.entries().map((entry) => entry.index);
+    this.cache.clear();
+    return dropped;
+  }
+}
