@@ -97,6 +97,7 @@ type LiveOp =
   | { op: 'lookup' | 'write' | 'remove'; key: number }
   | { op: 'fill'; pick: number; skip: boolean }
   | { op: 'bypass' }
+  | { op: 'flush' }
   | { op: 'clear' };
 const key = fc.nat(11);
 const liveOp: fc.Arbitrary<LiveOp> = fc.oneof(
@@ -109,20 +110,24 @@ const liveOp: fc.Arbitrary<LiveOp> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant('remove' as const), key }) },
   { weight: 1, arbitrary: fc.constant({ op: 'clear' as const }) },
   { weight: 1, arbitrary: fc.constant({ op: 'bypass' as const }) },
+  { weight: 1, arbitrary: fc.constant({ op: 'flush' as const }) },
 );
 
 describe('ShadowBank, on any live workload', () => {
   it('counts for each policy and capacity what a standalone cache fed the same operations counts, and its live shadow what the live cache counts', () => {
+    // Twelve keys and capacities 1..K, K up to 8: groups split, some early, some late, some never.
     fc.assert(
       fc.property(
         fc.constantFrom(...EVICTION_POLICIES),
         fc.integer({ min: 1, max: 8 }),
+        fc.integer({ min: 0, max: 7 }),
         fc.array(liveOp, { maxLength: 250, size: 'max' }),
-        (livePolicy, liveCapacity, ops) => {
+        (livePolicy, liveCapacity, beyond, ops) => {
           const live = new KeyCache(livePolicy, liveCapacity);
-          const bank = new ShadowBank({ maxCapacity: 8 });
+          const maxCapacity = Math.min(8, liveCapacity + beyond);
+          const bank = new ShadowBank({ maxCapacity });
           const standalone = EVICTION_POLICIES.flatMap((policy) =>
-            Array.from({ length: 8 }, (_, i) => new KeyCache(policy, i + 1)),
+            Array.from({ length: maxCapacity }, (_, i) => new KeyCache(policy, i + 1)),
           );
           const fed: Fed[] = [bank, ...standalone];
           const feed = (apply: (cache: Fed) => void) => fed.forEach(apply);
@@ -141,6 +146,8 @@ describe('ShadowBank, on any live workload', () => {
             } else if (op.op === 'clear') {
               live.clear();
               feed((cache) => cache.clear());
+            } else if (op.op === 'flush') {
+              bank.flush(); // batches of any length, groups split in any of them
             } else if (op.op === 'bypass') {
               // A lookup with a write in flight: a miss that consults no cache.
               live.misses++;

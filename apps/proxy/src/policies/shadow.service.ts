@@ -5,12 +5,19 @@ import {
   type EvictionPolicyName,
   MAX_SHADOW_CAPACITY,
   type PolicyResult,
+  SHADOW_BATCH,
   ShadowBank,
 } from '@semicache/policies';
 import type { CacheListener } from '../cache/cache-listener';
 import { PROXY_CONFIG, type ProxyConfig } from '../config/proxy-config';
 import { type OptRun, optWithin } from './opt-window';
 import { TraceRing } from './trace-ring';
+
+/**
+ * Operations the bank gathers before it applies them, in the next turn of the event loop: half
+ * its batch, so that it seldom has to flush a full one on the reply path.
+ */
+const FLUSH_AT = SHADOW_BATCH / 2;
 
 /** How long computing OPT for one `GET /policies` may take before it stops at a capacity. */
 export const OPT_BUDGET_MS = 1000;
@@ -38,6 +45,12 @@ export class ShadowService implements CacheListener {
   private since!: Date;
   private bypassedLookups = 0;
   private skippedFills = 0;
+  /** Whether the bank's batch is to be applied in the next turn of the event loop. */
+  private flushing = false;
+  private readonly flushBank = () => {
+    this.flushing = false;
+    this.bank.flush();
+  };
   /** The last OPT computed, and the trace it covered: reused while no entry is added. */
   private opt: { total: number; run: Promise<OptRun> } | undefined;
 
@@ -56,6 +69,7 @@ export class ShadowService implements CacheListener {
   hit(index: number): void {
     this.bank.lookup(index, true);
     this.trace.lookup(index);
+    this.flushSoon();
   }
 
   miss(index: number, bypassed: boolean): void {
@@ -64,12 +78,14 @@ export class ShadowService implements CacheListener {
       this.bypassedLookups++;
     } else {
       this.bank.lookup(index, false);
+      this.flushSoon();
     }
     this.trace.lookup(index);
   }
 
   stored(index: number): void {
     this.bank.fill(index);
+    this.flushSoon();
   }
 
   skipped(): void {
@@ -79,6 +95,7 @@ export class ShadowService implements CacheListener {
   written(index: number): void {
     this.bank.write(index);
     this.trace.write(index);
+    this.flushSoon();
   }
 
   evicted(): void {
@@ -87,11 +104,13 @@ export class ShadowService implements CacheListener {
 
   dropped(index: number): void {
     this.bank.remove(index);
+    this.flushSoon();
   }
 
   cleared(): void {
     this.bank.clear();
     this.trace.clear();
+    this.flushSoon();
   }
 
   configured(policy: EvictionPolicyName, capacity: number): void {
@@ -136,6 +155,17 @@ export class ShadowService implements CacheListener {
         results,
       },
     };
+  }
+
+  /**
+   * The bank applies its batch in the next turn of the event loop, after the replies of this one
+   * are written (or before, when it is full): off the reply path, and once for all the lookups of
+   * a turn (see ShadowBank).
+   */
+  private flushSoon(): void {
+    if (this.flushing || this.bank.waiting < FLUSH_AT) return;
+    this.flushing = true;
+    setImmediate(this.flushBank);
   }
 
   /** A fresh bank (every policy, capacities 1..range) and trace. */
