@@ -4,51 +4,11 @@
 // latency and the memory cost of idle connections. Prints each result and its ratio to the
 // baseline, and the targets of docs/performance.md. Builds first if needed.
 'use strict';
-const { spawn, execFile } = require('node:child_process');
-const { createInterface } = require('node:readline');
 const net = require('node:net');
 const { join } = require('node:path');
 const os = require('node:os');
 const { entries, ensureBuilt, root } = require('../scripts/run');
-
-const seconds = Number(process.env.BENCH_SECONDS ?? 4);
-const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
-const children = [];
-
-function start(script, args, name) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    children.push(child);
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const ready = /ready protocol=\S+:(\d+)(?: admin=(\S+))?/.exec(line);
-      if (ready) resolve({ child, port: Number(ready[1]), admin: ready[2] });
-    });
-    child.on('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
-  });
-}
-
-function bench(port, proxyAdmin, flags) {
-  const args = [
-    join(root, entries.cli),
-    '--json',
-    '--port',
-    String(port),
-    '--proxy-admin',
-    proxyAdmin ?? 'http://127.0.0.1:1',
-    'bench',
-    '-d',
-    String(seconds),
-    ...flags,
-  ];
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, args, { maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`bench ${flags.join(' ')} failed: ${stderr || error.message}`));
-      else resolve(JSON.parse(stdout));
-    });
-  });
-}
+const { seconds, rounds, start, bench, median, fmt, runScript } = require('./harness');
 
 async function residentBytes(admin) {
   const text = await (await fetch(`${admin}/metrics`)).text();
@@ -92,9 +52,6 @@ async function idleConnectionsCost(port, admin, count) {
   for (const socket of sockets) socket.destroy();
   return after - before;
 }
-
-const fmt = (n, d = 0) =>
-  n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
 
 async function main() {
   ensureBuilt();
@@ -143,7 +100,6 @@ async function main() {
       samples[name].push(await run());
     }
   }
-  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
   const results = Object.fromEntries(
     Object.entries(samples).map(([name, list]) => [
       name,
@@ -228,11 +184,4 @@ async function main() {
   process.stdout.write(out.join('\n') + '\n');
 }
 
-main()
-  .catch((error) => {
-    process.stderr.write(`${error.message}\n`);
-    process.exitCode = 1;
-  })
-  .finally(() => {
-    for (const child of children) child.kill('SIGTERM');
-  });
+runScript(main);
