@@ -136,9 +136,15 @@ function panelData<P extends PanelBuilder>(panel: P, options: PanelOptions): P {
 
 /** A time series panel, legend shown as a list, tooltip listing every series. */
 export function timeseriesPanel(ids: PanelIds, options: PanelOptions): timeseries.PanelBuilder {
-  const panel = panelHead(new timeseries.PanelBuilder(), ids, options, 8)
+  const panel = withLines(panelHead(new timeseries.PanelBuilder(), ids, options, 8))
     .fillOpacity(10)
-    .showPoints(VisibilityMode.Never)
+    .showPoints(VisibilityMode.Never);
+  return panelData(panel, options);
+}
+
+/** A panel of lines: the legend as a list below, the tooltip listing every series. */
+function withLines<P extends timeseries.PanelBuilder | trend.PanelBuilder>(panel: P): P {
+  panel
     .legend(
       new VizLegendOptionsBuilder()
         .showLegend(true)
@@ -148,7 +154,7 @@ export function timeseriesPanel(ids: PanelIds, options: PanelOptions): timeserie
     .tooltip(
       new VizTooltipOptionsBuilder().mode(TooltipDisplayMode.Multi).sort(SortOrder.Descending),
     );
-  return panelData(panel, options);
+  return panel;
 }
 
 export interface StatOptions extends PanelOptions {
@@ -183,18 +189,9 @@ export interface TrendOptions extends PanelOptions {
 export function trendPanel(ids: PanelIds, options: TrendOptions): trend.PanelBuilder {
   const { rows, columns } = options.matrix;
   const grouped = `${rows}\\${columns}`;
-  const panel = panelHead(new trend.PanelBuilder(), ids, options, 8)
+  const panel = withLines(panelHead(new trend.PanelBuilder(), ids, options, 8))
     .xField(rows)
     .showPoints(VisibilityMode.Always)
-    .legend(
-      new VizLegendOptionsBuilder()
-        .showLegend(true)
-        .displayMode(LegendDisplayMode.List)
-        .placement(LegendPlacement.Bottom),
-    )
-    .tooltip(
-      new VizTooltipOptionsBuilder().mode(TooltipDisplayMode.Multi).sort(SortOrder.Descending),
-    )
     .transformations([
       {
         id: 'groupingToMatrix',
