@@ -93,6 +93,24 @@ export default tseslint.config(
       ],
     },
   },
+  // The events' records, ring and JSON are pure TypeScript too: they run on the request path.
+  {
+    files: ['libs/events/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            noApps,
+            {
+              group: ['@nestjs/*', 'rxjs', 'rxjs/*', '@semicache/*'],
+              message: 'the event log imports no framework',
+            },
+          ],
+        },
+      ],
+    },
+  },
   {
     files: ['apps/client-cli/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [noFramework] }] },

@@ -11,8 +11,9 @@ const swc = [
   },
 ];
 const moduleNameMapper = {
-  '^@semicache/(protocol|transport|runtime|client|policies)$': '<rootDir>/libs/$1/src',
-  '^@semicache/(protocol|transport|runtime|client|policies)/(.*)$': '<rootDir>/libs/$1/src/$2',
+  '^@semicache/(protocol|transport|runtime|client|events|policies)$': '<rootDir>/libs/$1/src',
+  '^@semicache/(protocol|transport|runtime|client|events|policies)/(.*)$':
+    '<rootDir>/libs/$1/src/$2',
 };
 const common = { transform: { '^.+\\.ts$': swc }, moduleNameMapper, testEnvironment: 'node' };
 

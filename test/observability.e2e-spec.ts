@@ -348,7 +348,7 @@ describe('promtool check metrics', () => {
     );
     expect(families.filter((family) => !family.startsWith('semicache_'))).toEqual([]);
     expect(own).toMatch(
-      /^semicache_request_duration_seconds_bucket\{le="0\.00005",op="GET"\} \d+$/m,
+      /^semicache_request_duration_seconds_bucket\{le="0\.00005",op="GET",source="\w+"\} \d+$/m,
     );
     expect(promtool(['check', 'metrics'], own)).toEqual({ status: 0, output: '' });
   });
@@ -405,6 +405,23 @@ describe('a real Prometheus scraping the server and the proxy', () => {
         `semicache_protocol_errors_total{${serverJob}, code="BAD_INDEX"}`,
       ),
       serverConnections: await single(`semicache_connections_open{${serverJob}}`),
+      // Where answers came from: the two GETs of 0, 1, 2 hit, the GET of 3, 4, 5 went upstream.
+      proxyGetsFromCache: await single(
+        `semicache_request_duration_seconds_count{${proxyJob}, op="GET", source="cache"}`,
+      ),
+      proxyGetsFromUpstream: await single(
+        `semicache_request_duration_seconds_count{${proxyJob}, op="GET", source="upstream"}`,
+      ),
+      serverPutsFromStore: await single(
+        `semicache_request_duration_seconds_count{${serverJob}, op="PUT", source="store"}`,
+      ),
+      // Heat: 0 is looked up by both GETs and the ADD of each round, and evicted by 5.
+      index0Lookups: await single(`semicache_index_lookups_total{${proxyJob}, index="0"}`),
+      index0Writes: await single(`semicache_index_writes_total{${proxyJob}, index="0"}`),
+      index0Evictions: await single(`semicache_index_evictions_total{${proxyJob}, index="0"}`),
+      index5Misses: await single(`semicache_index_misses_total{${proxyJob}, index="5"}`),
+      evictedAges: await single(`semicache_cache_evicted_age_seconds_count{${proxyJob}}`),
+      eventSubscribers: await single(`semicache_event_subscribers{${proxyJob}}`),
     };
     expect(values).toEqual({
       hits: HITS,
@@ -424,6 +441,15 @@ describe('a real Prometheus scraping the server and the proxy', () => {
       serverRequests: 4 * ROUNDS, // CLR, the PUT, the one GET for the misses, the rejected PUT
       serverBadIndex: ROUNDS,
       serverConnections: 1, // the proxy's upstream connection
+      proxyGetsFromCache: 2 * ROUNDS,
+      proxyGetsFromUpstream: ROUNDS,
+      serverPutsFromStore: ROUNDS, // the rejected PUT is an error
+      index0Lookups: 3 * ROUNDS,
+      index0Writes: ROUNDS,
+      index0Evictions: ROUNDS,
+      index5Misses: ROUNDS,
+      evictedAges: ROUNDS,
+      eventSubscribers: 0,
     });
   });
 

@@ -1,8 +1,11 @@
 import { type AddressInfo, type Server, type Socket, createServer } from 'node:net';
 import type { Endpoint } from './processes';
 
-/** What the peer answers to one line it received: a reply line, or undefined for no reply. */
-export type Script = (line: string) => string | undefined;
+/**
+ * What the peer answers to one line it received: a reply line, or undefined for no reply, now or
+ * (a promise) later. Replies go out in the order the lines came, as a server's would.
+ */
+export type Script = (line: string) => string | undefined | Promise<string | undefined>;
 
 /**
  * A fake server on a free loopback port that answers each line it receives with what the test's
@@ -55,6 +58,11 @@ export class ScriptedPeer {
     socket.on('error', () => undefined);
     socket.setEncoding('latin1');
     let buffer = '';
+    // The replies still to come, in order; undefined while none is awaited.
+    let later: Promise<void> | undefined;
+    const write = (reply: string | undefined) => {
+      if (reply !== undefined && !socket.destroyed) socket.write(reply + '\n');
+    };
     socket.on('data', (text: string) => {
       buffer += text;
       let start = 0;
@@ -64,7 +72,15 @@ export class ScriptedPeer {
         start = lf + 1;
         this.received.push(line);
         const reply = script(line);
-        if (reply !== undefined) socket.write(reply + '\n');
+        if (later === undefined && !(reply instanceof Promise)) {
+          write(reply);
+          continue;
+        }
+        const next: Promise<void> = (later ?? Promise.resolve()).then(() => reply).then(write);
+        later = next;
+        void next.then(() => {
+          if (later === next) later = undefined;
+        });
       }
       buffer = buffer.slice(start);
     });

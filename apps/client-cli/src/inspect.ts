@@ -1,6 +1,7 @@
 import {
   AdminRequestError,
   type CacheView,
+  type HeatView,
   type ProxyStats,
   ProxyAdmin,
   ServerAdmin,
@@ -13,9 +14,11 @@ export interface InspectView {
   readonly table: TableView;
   readonly cache: CacheView;
   readonly stats: ProxyStats;
+  /** The heat of (at most) every index of the table. */
+  readonly heat: HeatView;
 }
 
-/** Reads the server's table and the proxy's cache and stats from their admin APIs. */
+/** Reads the server's table and the proxy's cache, stats and heat from their admin APIs. */
 export async function readView(
   serverAdmin: string,
   proxyAdmin: string,
@@ -24,12 +27,13 @@ export async function readView(
   const server = new ServerAdmin(serverAdmin, timeoutMs);
   const proxy = new ProxyAdmin(proxyAdmin, timeoutMs);
   try {
-    const [tableView, cache, stats] = await Promise.all([
-      server.table(),
+    const tableView = await server.table();
+    const [cache, stats, heat] = await Promise.all([
       proxy.cache(),
       proxy.stats(),
+      proxy.heat(tableView.size),
     ]);
-    return { table: tableView, cache, stats };
+    return { table: tableView, cache, stats, heat };
   } catch (error) {
     if (error instanceof AdminRequestError) throw new CliError(error.message, EXIT.connection);
     throw error;
@@ -40,15 +44,20 @@ function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)}s`;
 }
 
-/** The server's table beside the proxy's cache (next to be evicted first), then the hit figures. */
+/**
+ * The server's table (with each index's lookups through the proxy) beside the proxy's cache
+ * (next to be evicted first), then the hit figures.
+ */
 export function renderView(view: InspectView): string {
   const cached = new Set(view.cache.entries.map((entry) => entry.index));
+  const lookups = new Map(view.heat.indices.map((heat) => [heat.index, heat.lookups]));
   const left = table(
-    ['index', 'value', 'cached'],
+    ['index', 'value', 'cached', 'lookups'],
     view.table.entries.map((entry) => [
       String(entry.index),
       entry.value,
       cached.has(entry.index) ? '*' : '',
+      String(lookups.get(entry.index) ?? 0),
     ]),
   ).split('\n');
   const right = table(

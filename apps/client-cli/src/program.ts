@@ -3,6 +3,7 @@ import { closest } from 'fastest-levenshtein';
 import { FRAMINGS, type Framing } from '@semicache/client';
 import { type Reply, type Request, parseReply, serializeRequest } from '@semicache/protocol';
 import { addBenchCommand } from './bench/bench.command';
+import { addEventCommands } from './events/events.command';
 import { replyJson, replyText } from './format';
 import { readView, renderView } from './inspect';
 import { addConfigCommand } from './policies/config.command';
@@ -37,8 +38,13 @@ export const COMMANDS = [
   'policies',
   'simulate',
   'config',
+  'watch',
+  'trace',
   'help',
 ] as const;
+
+/** Commands that follow events until Ctrl-C: run on their own, not at the prompt. */
+export const STREAM_COMMANDS: readonly string[] = ['watch', 'trace'];
 
 function integer(name: string, min: number, max: number) {
   return (value: string): number => {
@@ -156,14 +162,14 @@ export function buildProgram(
     )
     .option('--json', 'print replies as JSON, for scripts', false)
     .addOption(
-      new Option('--server-admin <url>', "server's admin API (for inspect)")
+      new Option('--server-admin <url>', "server's admin API (for inspect, and watch --server)")
         .env('SEMICACHE_SERVER_ADMIN')
         .default('http://127.0.0.1:9002'),
     )
     .addOption(
       new Option(
         '--proxy-admin <url>',
-        "proxy's admin API (for inspect, policies, config, and bench's hit ratio)",
+        "proxy's admin API (for inspect, policies, config, watch, trace, and bench's hit ratio)",
       )
         .env('SEMICACHE_PROXY_ADMIN')
         .default('http://127.0.0.1:9001'),
@@ -179,6 +185,7 @@ export function buildProgram(
   const currentSession = () =>
     (session ??= new Session(options().host, options().port, options().timeout, options().framing));
   addCommands(program, options, currentSession, output);
+  addEventCommands(program, options, output);
   program
     .command('shell', { isDefault: true, hidden: true })
     .argument('[words...]')

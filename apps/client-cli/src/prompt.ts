@@ -3,13 +3,14 @@ import { createInterface } from 'node:readline';
 import {
   COMMANDS,
   type GlobalOptions,
+  STREAM_COMMANDS,
   type Output,
   addCommands,
   reportError,
   runParse,
   unknownCommand,
 } from './program';
-import { EXIT, type Session } from './session';
+import { CliError, EXIT, type Session } from './session';
 
 const QUIT = new Set(['quit', 'exit', '.exit']);
 
@@ -63,9 +64,12 @@ export async function runPrompt(
         output,
       );
       const known = (COMMANDS as readonly string[]).includes(words[0]);
-      const code = known
-        ? await runParse(program, words, output)
-        : reportError(unknownCommand(words[0]), output);
+      let code: number;
+      if (STREAM_COMMANDS.includes(words[0])) {
+        const alone = `'${words[0]}' follows events until Ctrl-C: run it as a command of its own (semicache ${words[0]} ...)`;
+        code = reportError(new CliError(alone, EXIT.usage), output);
+      } else if (known) code = await runParse(program, words, output);
+      else code = reportError(unknownCommand(words[0]), output);
       if (code !== EXIT.ok) status = code;
     }
     lines.prompt();

@@ -1,17 +1,18 @@
 // Issue 5: `inspect` after a known sequence of requests shows the server's
 // table beside the proxy's cache in eviction order (oldest first) and the hit/miss figures. A
 // fresh server and proxy (capacity 5, FIFO, the defaults) so the counters start at zero.
-import type { CacheView, ProxyStats, TableView } from '@semicache/client';
+import type { CacheView, HeatView, ProxyStats, TableView } from '@semicache/client';
 import { freePort } from '../../../test/support/ports';
 import { cells, lines, runCli, target, useStack } from './support/cli';
 
 jest.setTimeout(60_000);
 
-/** What `inspect --json` prints: the three admin API bodies it read. */
+/** What `inspect --json` prints: the four admin API bodies it read. */
 interface View {
   table: TableView;
   cache: CacheView;
   stats: ProxyStats;
+  heat: HeatView;
 }
 
 const stack = useStack();
@@ -76,6 +77,12 @@ describe('inspect', () => {
     const ages = view.cache.entries.map((entry) => entry.ageMs);
     expect(ages).toEqual([...ages].sort((a, b) => b - a)); // oldest (largest age) first
     expect(view.stats).toMatchObject({ hits: 0, misses: 7, evictions: 2 });
+    // The heat: one lookup (a miss) of each of 0..6, and the evictions of 0 and 1.
+    expect(
+      view.heat.indices
+        .map(({ index, lookups, misses, evictions }) => [index, lookups, misses, evictions])
+        .sort((a, b) => a[0] - b[0]),
+    ).toEqual([0, 1, 2, 3, 4, 5, 6].map((index) => [index, 1, 1, index < 2 ? 1 : 0]));
     expect(view.table.size).toBe(10);
     expect(view.table.entries.map((entry) => entry.value)).toEqual([
       '100',
@@ -116,18 +123,20 @@ describe('inspect', () => {
     const rows = out.slice(1, blank);
     const left = rows.map((row) => row.slice(0, split).trim().split(/\s+/));
     const right = rows.map((row) => row.slice(split).trim()).filter((cell) => cell !== '');
-    expect(left[0]).toEqual(['index', 'value', 'cached']);
+    expect(left[0]).toEqual(['index', 'value', 'cached', 'lookups']);
+    // Each of 0..6 looked up once through the proxy (the GETs above), 3 once more (the hit
+    // above); 7..9 never.
     expect(left.slice(1)).toEqual([
-      ['0', '100'],
-      ['1', '101'],
-      ['2', '102', '*'],
-      ['3', '103', '*'],
-      ['4', '104', '*'],
-      ['5', '105', '*'],
-      ['6', '106', '*'],
-      ['7', '0'],
-      ['8', '0'],
-      ['9', '0'],
+      ['0', '100', '1'],
+      ['1', '101', '1'],
+      ['2', '102', '*', '1'],
+      ['3', '103', '*', '2'],
+      ['4', '104', '*', '1'],
+      ['5', '105', '*', '1'],
+      ['6', '106', '*', '1'],
+      ['7', '0', '0'],
+      ['8', '0', '0'],
+      ['9', '0', '0'],
     ]);
     const cache = right.map((row) => row.split(/\s+/));
     expect(cache[0]).toEqual(['#', 'index', 'value', 'age']);

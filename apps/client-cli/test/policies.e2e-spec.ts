@@ -1,12 +1,12 @@
 // `semicache policies`, `simulate` and `config set` against a real server and proxy, and
-// `bench --record` writing a trace that `simulate` replays.
+// `bench --record` and `trace record` writing traces that `simulate` replays.
 import type { ConfigView, PoliciesView } from '@semicache/client';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectTo } from '../../../test/support/line-client';
-import { type Stack, startStack, stopAll } from '../../../test/support/processes';
+import { type Stack, startStack, stopAll, waitFor } from '../../../test/support/processes';
 import { makeTempDir, removeTempDirs } from '../../../test/support/temp-dirs';
-import { cells, killAllCli, lines, runCli, target } from './support/cli';
+import { cells, killAllCli, lines, runCli, spawnCli, target } from './support/cli';
 
 jest.setTimeout(60_000);
 
@@ -203,6 +203,84 @@ describe('bench --record, then simulate', () => {
     const run = await runCli(['bench', '-n', '10', '--record', '/nonexistent-dir/trace.ndjson']);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/cannot write \/nonexistent-dir\/trace\.ndjson/);
+  });
+});
+
+describe('trace record, then simulate', () => {
+  it("replays the proxy's own events: the live policy at the live capacity counts what its shadow counted", async () => {
+    const stack = await startStack({ proxyArgs: ['--admin-token', 'trace-token'] });
+    const file = join(makeTempDir('semicache-trace-'), 'live.ndjson');
+    // The walk, a write-allocate and a hit on it, an error, a clear, the walk again, and a
+    // change of the live cache (an event outside any request, which changes no traffic).
+    const requests = [
+      ...WALK.map((index) => `OP=GET;IND=${index};`),
+      'OP=PUT;IND=7;DATA=70;',
+      'OP=ADD;IND=7,1;',
+      'OP=GET;IND=99;',
+      'OP=CLR;',
+      ...WALK.map((index) => `OP=GET;IND=${index};`),
+    ];
+    const count = requests.length + 1;
+    const record = spawnCli(
+      [...target(stack.proxy, stack), 'trace', 'record', file, '--count', String(count)],
+      { killAfterMs: 30_000 },
+    );
+    await waitFor(`trace record to follow the events (stderr: ${record.stderr()})`, () =>
+      /following proxy events at /.test(record.stderr()) ? true : undefined,
+    );
+    const client = await connectTo(stack.proxy.protocol);
+    for (const request of requests) await client.send(request);
+    client.close();
+    const shadows = (await (await fetch(`${stack.proxy.admin}/policies`)).json()) as PoliciesView;
+    const change = await runCli([
+      ...target(stack.proxy, stack),
+      'config',
+      'set',
+      'capacity=2',
+      '--admin-token',
+      'trace-token',
+    ]);
+    expect(change.code).toBe(0);
+    expect((await record.done).code).toBe(0);
+    const recorded = readFileSync(file, 'utf8').trimEnd().split('\n');
+    expect(recorded).toHaveLength(count);
+    expect(JSON.parse(recorded[count - 1])).toMatchObject({
+      op: 'CONFIG',
+      decisions: [
+        { kind: 'evicted', reason: 'oldest' },
+        { kind: 'evicted', reason: 'oldest' },
+        { kind: 'evicted', reason: 'oldest' },
+      ],
+    });
+
+    const run = await runCli(['--json', 'simulate', '--trace', file, '--policies', 'fifo,lru']);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    const { trace, results } = JSON.parse(run.stdout) as {
+      trace: Record<string, number>;
+      results: { policy: string; capacity: number; hits: number; misses: number }[];
+    };
+    // 26 lookups, 1 write, 1 clear: the GET of index 99, which the server refused, is not
+    // replayed (the proxy's fetch failed, so it stored nothing), but the shadows counted its
+    // miss, as the live cache did: one more miss in each.
+    expect(trace).toEqual({ entries: 28, lookups: 26, writes: 1, clears: 1 });
+    const counts = (
+      view: readonly { policy: string; capacity: number; hits: number; misses: number }[],
+      extraMisses: number,
+    ) =>
+      view
+        .filter((r) => r.policy === 'fifo' || r.policy === 'lru')
+        .map(({ policy, capacity, hits, misses }) => ({
+          policy,
+          capacity,
+          hits,
+          misses: misses + extraMisses,
+        }));
+    expect(counts(results, 1)).toEqual(counts(shadows.shadows.results, 0));
+    // FIFO, 5: the walk hits 5 times; 7 (written) and 1 hit in the ADD; the walk again 5.
+    expect(results.find((r) => r.policy === 'fifo' && r.capacity === 5)).toMatchObject({
+      hits: 12,
+      misses: 14,
+    });
   });
 });
 

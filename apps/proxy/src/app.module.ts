@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { MetricsModule } from '@semicache/runtime';
+import { EventsModule, MetricsModule } from '@semicache/runtime';
 import { CacheModule } from './cache/cache.module';
 import { PROXY_CONFIG, type ProxyConfig } from './config/proxy-config';
 import { HealthModule } from './health/health.module';
@@ -13,6 +13,14 @@ export class AppModule {
       global: true,
       imports: [
         MetricsModule,
+        EventsModule.forRoot({
+          app: 'proxy',
+          capacity: config.eventBuffer,
+          heartbeatMs: config.eventHeartbeatMs,
+          // Answered from the cache alone, or after a round trip to the server (a fetch or a write).
+          sources: ['cache', 'upstream'],
+          waitField: 'upstreamUs',
+        }),
         CacheModule,
         HealthModule,
         ...(config.invalidation === undefined ? [] : [InvalidationModule]),

@@ -86,7 +86,14 @@ describe.each(['fifo', 'lru'] as const)(
         capacity: 5,
         policy,
       });
-      expect(await cacheView(stack.proxy)).toEqual({ policy, capacity: 5, size: 0, entries: [] });
+      expect(await cacheView(stack.proxy)).toEqual({
+        policy,
+        reason: policy === 'fifo' ? 'oldest' : 'least-recent',
+        capacity: 5,
+        size: 0,
+        nextVictim: null,
+        entries: [],
+      });
     });
 
     it('serves each GET with the server value and hits, misses and evicts as the policy says', async () => {
@@ -121,9 +128,12 @@ describe.each(['fifo', 'lru'] as const)(
         expect({
           where,
           entries: view.entries.map(({ index, value }) => ({ index, value })),
+          nextVictim: view.nextVictim,
         }).toEqual({
           where,
           entries: expected.cache.map((index) => ({ index, value: String(SEEDED.get(index)) })),
+          // Only a full cache evicts: its first entry then goes next.
+          nextVictim: expected.cache.length === 5 ? expected.cache[0] : null,
         });
         if (policy === 'fifo') {
           // Oldest first: under FIFO the listing is by storage time, so ages never increase.

@@ -102,8 +102,17 @@ describe('/stats and /metrics after a known sequence', () => {
       requestsAddOk: 1,
       connectionsOpen: 1,
     });
-    // Histograms count every request, by op; the upstream one only the round trips.
-    expect(value('semicache_request_duration_seconds_count', { op: 'GET' })).toBe(4);
+    // Histograms count every request, by op and by where the answer came from (a GET that
+    // missed went upstream, one that only hit did not); the upstream one only the round trips.
+    expect(
+      value('semicache_request_duration_seconds_count', { op: 'GET', source: 'upstream' }),
+    ).toBe(3);
+    expect(value('semicache_request_duration_seconds_count', { op: 'GET', source: 'cache' })).toBe(
+      1,
+    );
+    expect(value('semicache_request_duration_seconds_count', { op: 'ADD', source: 'cache' })).toBe(
+      1,
+    );
     expect(value('semicache_upstream_request_duration_seconds_count', { op: 'GET' })).toBe(3);
     // Prometheus naming: counters end in _total and are declared as counters.
     expect(text).toMatch(/^# TYPE semicache_cache_hits_total counter$/m);

@@ -161,22 +161,49 @@ describe('metrics on a fresh server', () => {
     expect(errors('BAD_SYNTAX')).toBe(1);
     expect(errors('TOO_LONG')).toBe(1);
 
-    // Latency histogram by op: counts match the requests, buckets are cumulative, in seconds.
+    // Latency histogram by op and source: counts match the requests, buckets are cumulative, in
+    // seconds. A read is answered from the table at once (no write pending), a write waits for
+    // the store, an error is an error.
     expect(text).toContain('# TYPE semicache_request_duration_seconds histogram');
-    expect(sampleValue(samples, 'semicache_request_duration_seconds_count', { op: 'GET' })).toBe(9);
-    expect(sampleValue(samples, 'semicache_request_duration_seconds_count', { op: 'PUT' })).toBe(5);
+    const durations = (op: string, source: string) =>
+      sampleValue(samples, 'semicache_request_duration_seconds_count', { op, source });
+    expect({
+      getTable: durations('GET', 'table'),
+      getStore: durations('GET', 'store'),
+      getError: durations('GET', 'error'),
+      putStore: durations('PUT', 'store'),
+      putError: durations('PUT', 'error'),
+      clrStore: durations('CLR', 'store'),
+      addTable: durations('ADD', 'table'),
+      noneError: durations('none', 'error'),
+      noneTable: durations('none', 'table'),
+    }).toEqual({
+      getTable: 7,
+      getStore: 0,
+      getError: 2,
+      putStore: 3,
+      putError: 2,
+      clrStore: 1,
+      addTable: 1,
+      noneError: 3,
+      // A message whose OP cannot be read has only the error series.
+      noneTable: undefined,
+    });
+    const getOk = { op: 'GET', source: 'table' };
     expect(
-      sampleValue(samples, 'semicache_request_duration_seconds_bucket', { op: 'GET', le: '+Inf' }),
-    ).toBe(9);
+      sampleValue(samples, 'semicache_request_duration_seconds_bucket', { ...getOk, le: '+Inf' }),
+    ).toBe(7);
     const getBuckets = samples.filter(
       (sample) =>
-        sample.name === 'semicache_request_duration_seconds_bucket' && sample.labels.op === 'GET',
+        sample.name === 'semicache_request_duration_seconds_bucket' &&
+        sample.labels.op === 'GET' &&
+        sample.labels.source === 'table',
     );
     expect(getBuckets.length).toBeGreaterThan(5);
     getBuckets.forEach(
       (bucket, n) => n > 0 && expect(bucket.value).toBeGreaterThanOrEqual(getBuckets[n - 1].value),
     );
-    const getSum = sampleValue(samples, 'semicache_request_duration_seconds_sum', { op: 'GET' })!;
+    const getSum = sampleValue(samples, 'semicache_request_duration_seconds_sum', getOk)!;
     expect(getSum).toBeGreaterThan(0);
     expect(getSum).toBeLessThan(5);
 

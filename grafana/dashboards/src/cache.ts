@@ -3,9 +3,11 @@ import { MappingType, type Dashboard } from '@grafana/grafana-foundation-sdk/das
 import {
   PROXY_JOB,
   PanelIds,
+  barGaugePanel,
   dashboard,
   jobSelector,
   latencyQueries,
+  quantileBy,
   rate,
   row,
   statPanel,
@@ -13,7 +15,7 @@ import {
   timeseriesRow,
   trendPanel,
 } from './common';
-import { connectionPanels, processPanels, requestPanels } from './shared-rows';
+import { connectionPanels, eventPanels, processPanels, requestPanels } from './shared-rows';
 
 const PROXY = jobSelector(PROXY_JOB);
 const HITS = 'semicache_cache_hits_total';
@@ -39,6 +41,15 @@ export const LIVE_CAPACITY_SHADOWS_EXPR =
 
 /** The miss ratio of every policy at every exported capacity (averaged over the proxies). */
 export const MISS_RATIO_CURVE_EXPR = `1 - avg by (policy, capacity) (${SHADOW_HIT_RATIO}{${PROXY}})`;
+
+/** Indices shown in the heat panels (Prometheus has series for the --heat-series hottest). */
+const HOTTEST = 10;
+
+/** `sum by (index) (rate(semicache_index_<what>_total))`: one series per index. */
+const perIndex = (what: string) =>
+  `sum by (index) (${rate(`semicache_index_${what}_total`, PROXY)})`;
+
+const EVICTED_AGE = 'semicache_cache_evicted_age_seconds';
 
 const RATIO_THRESHOLDS = [
   { value: null, color: 'red' },
@@ -154,7 +165,89 @@ export function cacheDashboard(): Dashboard {
       }),
     );
 
-  builder = requestPanels(builder, ids, PROXY_JOB, 'from clients to the proxy');
+  builder = builder
+    .withRow(row(ids, 'Heat and evictions'))
+    .withPanel(
+      timeseriesPanel(ids, {
+        title: 'Hottest indices: lookups',
+        description: `Lookups per second of the ${HOTTEST} indices looked up most (of the --heat-series hottest the proxy exports).`,
+        unit: 'ops',
+        width: 8,
+        min: 0,
+        queries: [{ expr: `topk(${HOTTEST}, ${perIndex('lookups')})`, legend: 'index {{index}}' }],
+      }),
+    )
+    .withPanel(
+      timeseriesPanel(ids, {
+        title: 'Hottest indices: hit ratio',
+        description: 'Hits over lookups of each of the hottest indices, over each rate window.',
+        unit: 'percentunit',
+        width: 8,
+        min: 0,
+        max: 1,
+        queries: [
+          {
+            expr: `${perIndex('hits')} / ${perIndex('lookups')}`,
+            legend: 'index {{index}}',
+          },
+        ],
+      }),
+    )
+    .withPanel(
+      timeseriesPanel(ids, {
+        title: 'Hottest indices: misses, writes and evictions',
+        description: `Per second, for the ${HOTTEST} indices with the most of each among the hottest.`,
+        unit: 'ops',
+        width: 8,
+        min: 0,
+        queries: [
+          { expr: `topk(${HOTTEST}, ${perIndex('misses')})`, legend: 'misses {{index}}' },
+          { expr: `topk(${HOTTEST}, ${perIndex('writes')})`, legend: 'writes {{index}}' },
+          { expr: `topk(${HOTTEST}, ${perIndex('evictions')})`, legend: 'evictions {{index}}' },
+        ],
+      }),
+    )
+    .withPanel(
+      barGaugePanel(ids, {
+        title: 'Evictions by entry age',
+        description:
+          'Entries evicted over the time shown, by how long they had been cached (since stored or last written): a histogram of evicted ages.',
+        unit: 'short',
+        width: 12,
+        min: 0,
+        decimals: 0,
+        queries: [
+          {
+            expr: `sum by (le) (increase(${EVICTED_AGE}_bucket{${PROXY}}[$__range]))`,
+            legend: '≤ {{le}} s',
+            instant: true,
+            heatmap: true,
+          },
+        ],
+      }),
+    )
+    .withPanel(
+      timeseriesPanel(ids, {
+        title: 'Age of evicted entries (p50, p90)',
+        description:
+          'How long evicted entries had been cached: short ages mean the cache is too small for the traffic.',
+        unit: 's',
+        width: 12,
+        min: 0,
+        queries: [0.5, 0.9].map((quantile) => ({
+          expr: quantileBy('job', quantile, EVICTED_AGE, PROXY),
+          legend: `p${quantile * 100}`,
+        })),
+      }),
+    );
+
+  builder = requestPanels(
+    builder,
+    ids,
+    PROXY_JOB,
+    'from clients to the proxy',
+    'cache (every index a hit) or upstream (a fetch or a write went to the server)',
+  );
 
   builder = builder
     .withRow(row(ids, 'Upstream (proxy to server)'))
@@ -294,6 +387,7 @@ export function cacheDashboard(): Dashboard {
     },
   ]);
   builder = connectionPanels(builder, ids, PROXY_JOB);
+  builder = eventPanels(builder, ids, PROXY_JOB);
   builder = processPanels(builder, ids, PROXY_JOB);
   return builder.build();
 }

@@ -1,6 +1,7 @@
 // Shared pieces of the semicache dashboards: the provisioned datasource, PromQL helpers and
 // panel builders with the options every panel here uses. Pure: building a dashboard does no I/O.
 import {
+  BarGaugeDisplayMode,
   BigValueColorMode,
   BigValueGraphMode,
   LegendDisplayMode,
@@ -9,6 +10,7 @@ import {
   SortOrder,
   TooltipDisplayMode,
   VizLegendOptionsBuilder,
+  VizOrientation,
   VisibilityMode,
   VizTooltipOptionsBuilder,
   type DataSourceRef,
@@ -23,6 +25,7 @@ import {
   type ValueMapping,
 } from '@grafana/grafana-foundation-sdk/dashboard';
 import { DataqueryBuilder, PromQueryFormat } from '@grafana/grafana-foundation-sdk/prometheus';
+import * as bargauge from '@grafana/grafana-foundation-sdk/bargauge';
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import * as trend from '@grafana/grafana-foundation-sdk/trend';
@@ -48,14 +51,28 @@ export function jobSelector(job: string): string {
   return `job="${job}"`;
 }
 
+/** The `quantile` latency from histogram `metric` (without `_bucket`), one series per `label`. */
+export function quantileBy(
+  label: string,
+  quantile: number,
+  metric: string,
+  selector: string,
+): string {
+  return `histogram_quantile(${quantile}, sum by (le, ${label}) (${rate(`${metric}_bucket`, selector)}))`;
+}
+
 /** The `quantile` latency from histogram `metric` (without `_bucket`), one series per `op`. */
 export function quantileByOp(quantile: number, metric: string, selector: string): string {
-  return `histogram_quantile(${quantile}, sum by (le, op) (${rate(`${metric}_bucket`, selector)}))`;
+  return quantileBy('op', quantile, metric, selector);
 }
 
 export interface Query {
   readonly expr: string;
   readonly legend: string;
+  /** An instant query (one value per series) instead of a range. */
+  readonly instant?: boolean;
+  /** Buckets of a histogram, shown as counts per bucket (Grafana de-accumulates `le`). */
+  readonly heatmap?: boolean;
   /** An instant query answered as a table (each label a column), not a range of samples. */
   readonly table?: boolean;
 }
@@ -84,12 +101,14 @@ export class PanelIds {
 }
 
 function target(query: Query, index: number): DataqueryBuilder {
-  const builder = new DataqueryBuilder()
+  const built = new DataqueryBuilder()
     .datasource(DATASOURCE)
     .refId(String.fromCharCode(65 + index))
     .expr(query.expr)
     .legendFormat(query.legend);
-  return query.table ? builder.instant().format(PromQueryFormat.Table) : builder.range();
+  if (query.heatmap) built.format(PromQueryFormat.Heatmap);
+  if (query.table) built.format(PromQueryFormat.Table);
+  return query.instant || query.table ? built.instant() : built.range();
 }
 
 export interface PanelOptions {
@@ -105,7 +124,8 @@ export interface PanelOptions {
   readonly decimals?: number;
 }
 
-type PanelBuilder = timeseries.PanelBuilder | stat.PanelBuilder | trend.PanelBuilder;
+type PanelBuilder =
+  timeseries.PanelBuilder | stat.PanelBuilder | bargauge.PanelBuilder | trend.PanelBuilder;
 
 /** What every panel here starts with: its id, texts, datasource, unit and size. */
 function panelHead<P extends PanelBuilder>(
@@ -204,6 +224,15 @@ export function trendPanel(ids: PanelIds, options: TrendOptions): trend.PanelBui
       },
       { id: 'sortBy', options: { fields: {}, sort: [{ field: rows }] } },
     ]);
+  return panelData(panel, options);
+}
+
+/** Horizontal bars, one per series, each its last value: a distribution (e.g. histogram buckets). */
+export function barGaugePanel(ids: PanelIds, options: PanelOptions): bargauge.PanelBuilder {
+  const panel = panelHead(new bargauge.PanelBuilder(), ids, options, 8)
+    .orientation(VizOrientation.Horizontal)
+    .displayMode(BarGaugeDisplayMode.Gradient)
+    .reduceOptions(new ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false));
   return panelData(panel, options);
 }
 

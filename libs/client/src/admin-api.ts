@@ -52,8 +52,12 @@ export interface CachedEntry {
 /** The proxy's `GET /cache`: the entries in eviction order, the next to go first. */
 export interface CacheView {
   readonly policy: string;
+  /** The rule the policy evicts by, as `evicted` events name it (`oldest`, `least-recent`). */
+  readonly reason: string;
   readonly capacity: number;
   readonly size: number;
+  /** The index the next new entry would evict: the first entry, once the cache is full; else null. */
+  readonly nextVictim: number | null;
   readonly entries: readonly CachedEntry[];
 }
 
@@ -116,6 +120,33 @@ export interface ConfigView {
   readonly size: number;
   /** Indices evicted by a smaller capacity, in the order they went. */
   readonly evicted: readonly number[];
+}
+
+/** One index's heat in the proxy's `GET /heat`. */
+export interface IndexHeat {
+  readonly index: number;
+  /** Hits + misses, plus `lookupsError`. */
+  readonly lookups: number;
+  readonly hits: number;
+  readonly misses: number;
+  readonly writes: number;
+  readonly evictions: number;
+  /** The last lookup or write (ISO time), and how long ago it was. */
+  readonly lastAccess: string;
+  readonly idleMs: number;
+  /** How much `lookups` may overstate (0 for an index counted since its first lookup). */
+  readonly lookupsError: number;
+}
+
+/** The proxy's `GET /heat`: indices by lookups, the most first. */
+export interface HeatView {
+  /** Distinct indices counted at most (`--heat-limit`). */
+  readonly limit: number;
+  /** Distinct indices counted now. */
+  readonly tracked: number;
+  /** Whether every count is exact (no index ever had to make room for another). */
+  readonly exact: boolean;
+  readonly indices: readonly IndexHeat[];
 }
 
 /** The proxy's `GET /health`: 200 `ok`, or 503 `degraded` while its server is unreachable. */

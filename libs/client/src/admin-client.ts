@@ -1,8 +1,10 @@
+import type { RecentEvents } from './events-api';
 import type {
   AdminRefusal,
   CacheView,
   ConfigChange,
   ConfigView,
+  HeatView,
   PoliciesView,
   ProxyHealth,
   ProxyStats,
@@ -81,6 +83,11 @@ abstract class AdminApi {
     readonly timeoutMs = DEFAULT_ADMIN_TIMEOUT_MS,
   ) {}
 
+  /** The last `limit` events (`GET /events/recent`). */
+  recentEvents(limit: number): Promise<RecentEvents> {
+    return this.ok(`/events/recent?limit=${limit}`);
+  }
+
   /** The answer to `path` (a GET unless `request` says otherwise), whatever its status. */
   protected answer<T>(path: string, request?: JsonRequest): Promise<JsonAnswer<T>> {
     return requestJson<T>(`${this.baseUrl}${path}`, request, this.timeoutMs);
@@ -122,6 +129,11 @@ export class ProxyAdmin extends AdminApi {
   /** Changes the live cache (`PUT /config`, with the admin token). */
   configure(change: ConfigChange, token: string | undefined): Promise<ConfigView> {
     return this.ok('/config', { method: 'PUT', body: change, token });
+  }
+
+  /** The `limit` indices with the most lookups. */
+  heat(limit: number): Promise<HeatView> {
+    return this.ok(`/heat?limit=${limit}`);
   }
 
   /** 200 or 503, both with the same body. */

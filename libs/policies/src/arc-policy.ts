@@ -22,7 +22,8 @@ const B2 = 3;
  */
 export class ArcPolicy implements EvictionPolicy {
   readonly name = 'arc';
-  readonly reason = 'adaptive';
+  /** The list the latest victim left. */
+  reason: 'arc-t1' | 'arc-t2' = 'arc-t1';
   private readonly pool = new NodePool();
   private readonly index = new KeyIndex();
   private readonly lists = [this.pool.list(), this.pool.list(), this.pool.list(), this.pool.list()];
@@ -133,6 +134,7 @@ export class ArcPolicy implements EvictionPolicy {
   /** REPLACE: the least recent key of T1 or T2 becomes a ghost; returns it. */
   private replace(incomingInB2: boolean): number {
     const from = this.fromT1(this.lengths[T1], this.lengths[T2], incomingInB2) ? T1 : T2;
+    this.reason = from === T1 ? 'arc-t1' : 'arc-t2';
     const victim = this.pool.next[this.lists[from]];
     this.move(victim, from === T1 ? B1 : B2);
     return this.pool.key[victim];

@@ -1,9 +1,12 @@
 import { type DynamicModule, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { EventLog } from '@semicache/events';
 import { SemicolonServer, hostPort } from '@semicache/transport';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import type { EventsConfig } from './events/events.config';
+import { EVENT_LOG } from './events/events.tokens';
 import { type AppLogger, type LoggingConfig, installLogger } from './logging';
 import type { ListenerConfig } from './options';
 import { TransportMetrics } from './transport-metrics';
@@ -14,7 +17,7 @@ export { hostPort };
 export interface LaunchSpec {
   readonly name: 'server' | 'proxy';
   readonly module: DynamicModule;
-  readonly listener: ListenerConfig;
+  readonly listener: ListenerConfig & EventsConfig;
   readonly logging: LoggingConfig;
   /** Extra `key=value` words for the ready line. */
   readonly readyDetails?: (app: NestFastifyApplication) => string;
@@ -53,6 +56,8 @@ export async function launch(spec: LaunchSpec, logger: AppLogger): Promise<Launc
       maxPendingReplies: listener.maxPendingReplies,
     },
     observer: app.get(TransportMetrics),
+    events: app.get<symbol, EventLog>(EVENT_LOG),
+    slowRequestMs: listener.slowMs,
   });
   app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
   spec.microservices?.(app);

@@ -1,8 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { EventLog } from '@semicache/events';
 import { ERROR_CODES, type ErrorCode, OPS } from '@semicache/protocol';
 import type { RequestOutcome, TransportObserver } from '@semicache/transport';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { type CounterSlot, type HistogramSlot, HotCounter, HotHistogram } from './hot-path-metrics';
+import { EVENT_LOG } from './events/events.tokens';
 import { METRICS_REGISTRY } from './metrics.tokens';
 
 /** Latency buckets from 50 µs to 2.5 s: a cache hit sits at the bottom, a timeout at the top. */
@@ -14,17 +16,17 @@ export const LATENCY_BUCKETS = [
 @Injectable()
 export class TransportMetrics implements TransportObserver {
   private readonly requests: HotCounter<'op' | 'outcome'>;
-  private readonly duration: HotHistogram<'op'>;
+  private readonly duration: HotHistogram<'op' | 'source'>;
   private readonly errors: HotCounter<'code'>;
   private readonly open: Gauge;
   private readonly accepted: Counter;
   // Every series exists from the start at 0, so rate() and the latency quantiles see the
   // first request of each kind; the slots of the known label sets are looked up once.
   private readonly requestSlots = new Map<string, Record<RequestOutcome, CounterSlot>>();
-  private readonly durationSlots = new Map<string, HistogramSlot>();
+  private readonly durationSlots = new Map<string, Record<string, HistogramSlot>>();
   private readonly errorSlots = new Map<string, CounterSlot>();
 
-  constructor(@Inject(METRICS_REGISTRY) registry: Registry) {
+  constructor(@Inject(METRICS_REGISTRY) registry: Registry, @Inject(EVENT_LOG) events: EventLog) {
     const registers = [registry];
     this.requests = new HotCounter({
       name: 'semicache_requests_total',
@@ -34,7 +36,7 @@ export class TransportMetrics implements TransportObserver {
     });
     this.duration = new HotHistogram(
       'semicache_request_duration_seconds',
-      'Time from a request being framed to its reply being ready, by OP.',
+      'Time from a request being framed to its reply being ready, by OP and where the answer came from.',
       LATENCY_BUCKETS,
       registry,
     );
@@ -59,7 +61,12 @@ export class TransportMetrics implements TransportObserver {
         ok: this.requests.slot({ op, outcome: 'ok' }),
         error: this.requests.slot({ op, outcome: 'error' }),
       });
-      this.durationSlots.set(op, this.duration.slot({ op }));
+      // A message whose OP cannot be read is always an error.
+      const sources = op === 'none' ? ['error'] : [...events.sources, 'error'];
+      this.durationSlots.set(
+        op,
+        Object.fromEntries(sources.map((source) => [source, this.duration.slot({ op, source })])),
+      );
     }
     for (const code of ERROR_CODES) this.errorSlots.set(code, this.errors.slot({ code }));
   }
@@ -73,9 +80,9 @@ export class TransportMetrics implements TransportObserver {
     this.open.dec();
   }
 
-  requestCompleted(op: string, outcome: RequestOutcome, seconds: number): void {
+  requestCompleted(op: string, outcome: RequestOutcome, seconds: number, source: string): void {
     this.requestSlots.get(op)![outcome].count++;
-    this.durationSlots.get(op)!.observe(seconds);
+    this.durationSlots.get(op)![source].observe(seconds);
   }
 
   errorReplied(code: ErrorCode): void {

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { type CustomTransportStrategy, type MessageHandler, Server } from '@nestjs/microservices';
+import { type EventLog, slowRequestFields } from '@semicache/events';
 import {
   type ErrorCode,
   ProtocolError,
@@ -19,7 +20,7 @@ import { hostPort } from './host-port';
 import { ProtocolSocket, type ProtocolSocketOptions } from './protocol-socket';
 import { SemicolonContext } from './semicolon-context';
 import { Throttle } from './throttle';
-import { NO_OBSERVER, type TransportObserver, secondsSince } from './transport-observer';
+import { NO_OBSERVER, type TransportObserver } from './transport-observer';
 
 export interface SemicolonServerOptions {
   readonly host: string;
@@ -32,6 +33,10 @@ export interface SemicolonServerOptions {
   /** How long a graceful close waits for in-flight replies before cutting connections. */
   readonly shutdownTimeoutMs?: number;
   readonly observer?: TransportObserver;
+  /** Where every request answered is recorded as an event. */
+  readonly events: EventLog;
+  /** A request that takes longer than this (ms) gets one warning line; undefined: none. */
+  readonly slowRequestMs?: number;
 }
 
 function replyText(error: ProtocolError): string {
@@ -39,6 +44,11 @@ function replyText(error: ProtocolError): string {
 }
 
 const INTERNAL_REPLY = replyText(new ProtocolError('INTERNAL', 'internal error'));
+
+const NO_INDICES: readonly number[] = [];
+
+/** Contexts kept for reuse: enough for the requests in flight at full load. */
+const MAX_SPARE_CONTEXTS = 1024;
 
 /** Complaints about one client's bad input, and BUSY refusals: at most one warning this often. */
 const COMPLAINT_INTERVAL_MS = 10_000;
@@ -72,10 +82,18 @@ export class SemicolonServer extends Server implements CustomTransportStrategy {
   private lastConnection = 0;
   /** Requests answered since the start, to tell how many a shutdown still answered. */
   private answered = 0;
+  /**
+   * Each request gets a context of its own, holding the event its handler fills; contexts (and
+   * with them the records) are reused, the one freed last first, so a request costs no
+   * allocation for its event and fills a record the processor's cache still holds.
+   */
+  private readonly spareContexts: SemicolonContext[] = [];
+  private readonly slowRequestUs: number;
 
   constructor(private readonly options: SemicolonServerOptions) {
     super();
     this.observer = options.observer ?? NO_OBSERVER;
+    this.slowRequestUs = (options.slowRequestMs ?? Infinity) * 1000;
   }
 
   listen(callback: (error?: unknown) => void): void {
@@ -159,10 +177,9 @@ export class SemicolonServer extends Server implements CustomTransportStrategy {
       return;
     }
     const client: Client = { conn: ++this.lastConnection, peer };
-    const context = new SemicolonContext([socket]);
     const connection = new ProtocolSocket(
       socket,
-      (frame) => this.handleFrame(frame, context, client),
+      (frame) => this.handleFrame(frame, socket, client),
       this.options.socket,
       INTERNAL_REPLY,
       (text) => isCompleteRequest(text, this.options.parse),
@@ -193,35 +210,44 @@ export class SemicolonServer extends Server implements CustomTransportStrategy {
     });
   }
 
-  private handleFrame(
-    frame: Frame,
-    context: SemicolonContext,
-    client: Client,
-  ): string | Promise<string> {
-    const started = performance.now();
-    if (frame.kind === 'error') return this.refused(client, 'none', frame.error, started);
-    let op: string | undefined;
+  private handleFrame(frame: Frame, socket: Socket, client: Client): string | Promise<string> {
+    const context = this.contextFor(socket, client.conn);
+    const event = context.getEvent();
+    if (frame.kind === 'error') {
+      event.request(null, NO_INDICES);
+      return this.refused(client, context, frame.error);
+    }
     try {
       const request = parseRequest(frame.text, this.options.parse);
-      const requestOp = (op = request.op);
-      const handler = this.handlers.get(requestOp);
+      event.request(request.op, request.op === 'CLR' ? NO_INDICES : request.indices);
+      const handler = this.handlers.get(request.op);
       if (handler === undefined) {
-        throw new ProtocolError('UNKNOWN_OP', `OP ${requestOp} is not served here`);
+        throw new ProtocolError('UNKNOWN_OP', `OP ${request.op} is not served here`);
       }
+      this.options.events.lend(request, event);
       return this.invoke(handler, request, context).then(
-        (reply) => this.succeeded(client, requestOp, reply, started),
-        (error: unknown) => this.failed(client, requestOp, error, started),
+        (reply) => this.succeeded(client, context, reply),
+        (error: unknown) => this.failed(client, context, error),
       );
     } catch (error) {
-      return this.refused(client, op ?? readableOp(frame.text), error, started);
+      if (event.op === null) event.request(readableOp(frame.text), NO_INDICES);
+      return this.refused(client, context, error);
     }
+  }
+
+  private contextFor(socket: Socket, connectionId: number): SemicolonContext {
+    const { events } = this.options;
+    const context = this.spareContexts.pop() ?? new SemicolonContext(events.take());
+    context.assign(socket, connectionId);
+    context.getEvent().begin(connectionId, performance.now(), events.defaultSource);
+    return context;
   }
 
   /**
    * A message the transport could not take (too long, not a request, an OP not served here): the
    * client does not speak the protocol, which is worth a warning, but not one per message.
    */
-  private refused(client: Client, op: string, error: unknown, started: number): string {
+  private refused(client: Client, context: SemicolonContext, error: unknown): string {
     if (error instanceof ProtocolError) {
       const errors = (client.complaints ??= new Throttle(COMPLAINT_INTERVAL_MS)).count();
       if (errors > 0) {
@@ -230,7 +256,7 @@ export class SemicolonServer extends Server implements CustomTransportStrategy {
         this.log.warn({ msg: 'bad requests', conn, peer, code, error: message, errors });
       }
     }
-    return this.failed(client, op, error, started);
+    return this.failed(client, context, error);
   }
 
   private async invoke(
@@ -242,28 +268,50 @@ export class SemicolonServer extends Server implements CustomTransportStrategy {
     return (isObservable(result) ? await lastValueFrom(result) : result) as Reply;
   }
 
-  private succeeded(client: Client, op: string, reply: Reply, started: number): string {
-    const seconds = secondsSince(started);
-    this.observer.requestCompleted(op, reply.op === 'ERR' ? 'error' : 'ok', seconds);
-    if (reply.op === 'ERR') this.observer.errorReplied(reply.code);
-    this.answered++;
-    if (this.logRequests)
-      this.logRequest(client, op, reply.op === 'ERR' ? reply.code : 'ok', seconds);
+  private succeeded(client: Client, context: SemicolonContext, reply: Reply): string {
+    if (reply.op === 'ERR') {
+      context.getEvent().fail(reply.code, reply.message);
+      this.observer.errorReplied(reply.code);
+    }
+    this.recorded(client, context);
     return serializeReply(reply);
   }
 
-  private failed(client: Client, op: string, error: unknown, started: number): string {
+  private failed(client: Client, context: SemicolonContext, error: unknown): string {
     const protocolError =
       error instanceof ProtocolError ? error : new ProtocolError('INTERNAL', 'internal error');
-    if (protocolError !== error)
-      this.log.error({ msg: 'request failed', conn: client.conn, op, err: error });
+    const event = context.getEvent();
+    if (protocolError !== error) {
+      this.log.error({ msg: 'request failed', conn: client.conn, op: event.op, err: error });
+    }
     const code: ErrorCode = protocolError.code;
-    const seconds = secondsSince(started);
-    this.observer.requestCompleted(op, 'error', seconds);
+    event.fail(code, protocolError.message);
     this.observer.errorReplied(code);
-    this.answered++;
-    if (this.logRequests) this.logRequest(client, op, code, seconds);
+    this.recorded(client, context);
     return replyText(protocolError);
+  }
+
+  /**
+   * The reply is ready: the request's metrics, its event recorded (copied), the debug or slow
+   * line, and the context back for a later request.
+   */
+  private recorded(client: Client, context: SemicolonContext): void {
+    const { events } = this.options;
+    const event = context.getEvent();
+    events.reclaim(event);
+    const ended = performance.now();
+    event.finish(ended);
+    const op = event.op ?? 'none';
+    const seconds = (ended - event.startedAt) / 1000;
+    this.observer.requestCompleted(op, event.outcome, seconds, event.source);
+    events.commit(event);
+    this.answered++;
+    if (this.logRequests) {
+      this.logRequest(client, op, event.outcome === 'ok' ? 'ok' : event.code!, seconds);
+    }
+    if (event.durationUs > this.slowRequestUs) this.log.warn(slowRequestFields(event, events));
+    context.assign(undefined, 0);
+    if (this.spareContexts.length < MAX_SPARE_CONTEXTS) this.spareContexts.push(context);
   }
 
   private logRequest(client: Client, op: string, outcome: string, seconds: number): void {
@@ -274,7 +322,7 @@ export class SemicolonServer extends Server implements CustomTransportStrategy {
 
 const OP_FIELD = /(?:^|;)\s*op\s*=\s*(get|put|clr|add)\s*(?:;|$)/i;
 
-/** The OP of a request that failed to parse, where it can be read, for the metrics' `op` label. */
-function readableOp(text: string): string {
-  return OP_FIELD.exec(text)?.[1].toUpperCase() ?? 'none';
+/** The OP of a request that failed to parse, where it can be read (its event's and metrics' op). */
+function readableOp(text: string): string | null {
+  return OP_FIELD.exec(text)?.[1].toUpperCase() ?? null;
 }

@@ -7,8 +7,11 @@ export type RequestOutcome = 'ok' | 'error';
 export interface TransportObserver {
   connectionOpened(): void;
   connectionClosed(): void;
-  /** `op` is the request's OP (read from a malformed request where possible), else 'none'. */
-  requestCompleted(op: string, outcome: RequestOutcome, seconds: number): void;
+  /**
+   * `op` is the request's OP (read from a malformed request where possible), else 'none';
+   * `source` where the answer came from (the event's source: `error` for an error reply).
+   */
+  requestCompleted(op: string, outcome: RequestOutcome, seconds: number, source: string): void;
   errorReplied(code: ErrorCode): void;
 }
 

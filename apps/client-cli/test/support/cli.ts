@@ -29,13 +29,21 @@ function cleanEnv(): NodeJS.ProcessEnv {
   );
 }
 
+/** A CLI process that may still be running (watch, trace record): its output so far, its end. */
+export interface CliProcess {
+  readonly child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves once it has exited and its output is fully read (code null: it was killed). */
+  readonly done: Promise<CliRun>;
+}
+
 /**
- * Runs the built CLI (`node dist/.../client-cli/.../main.js ARGS`) with `input` written to its
- * stdin (a pipe, then closed) and resolves once it has exited and its output is fully read. A run
- * still going after `killAfterMs` is killed and resolves with code null, so the caller's
- * assertion on `code` fails instead of the test hanging.
+ * Starts the built CLI (`node dist/.../client-cli/.../main.js ARGS`) with `input` written to its
+ * stdin (a pipe, then closed). A run still going after `killAfterMs` is killed, so a caller
+ * waiting on `done` sees code null instead of the test hanging.
  */
-export function runCli(
+export function spawnCli(
   args: readonly string[],
   options: {
     input?: string;
@@ -44,7 +52,7 @@ export function runCli(
     /** Variables set for this run (on top of the cleaned environment). */
     env?: Record<string, string>;
   } = {},
-): Promise<CliRun> {
+): CliProcess {
   const entry = options.entry ?? ENTRY.cli;
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" first`);
   const started = Date.now();
@@ -60,7 +68,7 @@ export function runCli(
   child.stdin.on('error', () => undefined); // the CLI may exit before reading its stdin
   child.stdin.end(options.input ?? '');
   const timer = setTimeout(() => child.kill('SIGKILL'), options.killAfterMs ?? 15_000);
-  return new Promise((resolve, reject) => {
+  const done = new Promise<CliRun>((resolve, reject) => {
     child.once('error', (error) => {
       clearTimeout(timer);
       children.delete(child);
@@ -73,6 +81,15 @@ export function runCli(
       resolve({ code, stdout, stderr, elapsedMs: Date.now() - started });
     });
   });
+  return { child, stdout: () => stdout, stderr: () => stderr, done };
+}
+
+/** Runs the built CLI to its end (see `spawnCli`). */
+export function runCli(
+  args: readonly string[],
+  options: Parameters<typeof spawnCli>[1] = {},
+): Promise<CliRun> {
+  return spawnCli(args, options).done;
 }
 
 /**

@@ -1,5 +1,7 @@
-import { BadRequestException, Body, Controller, Get, Put, UseGuards } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, Inject, Put, UseGuards } from '@nestjs/common';
 import type { CacheView, ConfigView, ProxyStats } from '@semicache/client';
+import type { EventLog } from '@semicache/events';
+import { EVENT_LOG } from '@semicache/runtime';
 import { AdminTokenGuard } from '../config/admin-token.guard';
 import { configChangeSchema } from '../config/proxy-config';
 import { CacheService } from './cache.service';
@@ -11,23 +13,21 @@ export class CacheAdminController {
   constructor(
     private readonly service: CacheService,
     private readonly invalidations: InvalidationMetrics,
+    @Inject(EVENT_LOG) private readonly events: EventLog,
   ) {}
 
   @Get('cache')
   entries(): CacheView {
     const now = Date.now();
-    const { policy, capacity, size } = this.service.snapshot();
-    return {
-      policy,
-      capacity,
-      size,
-      // Eviction order: the entry that goes next comes first.
-      entries: this.service.entries().map((entry) => ({
-        index: entry.index,
-        value: entry.value.toString(),
-        ageMs: now - entry.storedAt,
-      })),
-    };
+    const { policy, reason, capacity, size } = this.service.snapshot();
+    // Eviction order: the entry that goes next comes first.
+    const entries = this.service.entries().map((entry) => ({
+      index: entry.index,
+      value: entry.value.toString(),
+      ageMs: now - entry.storedAt,
+    }));
+    const nextVictim = size >= capacity && entries.length > 0 ? entries[0].index : null;
+    return { policy, reason, capacity, size, nextVictim, entries };
   }
 
   @Get('stats')
@@ -39,7 +39,8 @@ export class CacheAdminController {
 
   /**
    * Changes the live cache's policy, capacity or both, without a restart: `{"capacity": 8,
-   * "eviction": "lru"}`. Needs the admin token.
+   * "eviction": "lru"}`. Needs the admin token. The change is an event of its own (op CONFIG),
+   * listing the evictions it caused.
    */
   @Put('config')
   @UseGuards(AdminTokenGuard)
@@ -51,6 +52,8 @@ export class CacheAdminController {
       );
       throw new BadRequestException({ error: 'BAD_CONFIG', message: problems.join('; ') });
     }
-    return this.service.configure(change.data);
+    return this.events.recordOutside('CONFIG', (event) =>
+      this.service.configure(change.data, event),
+    );
   }
 }

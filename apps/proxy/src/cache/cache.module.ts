@@ -1,30 +1,41 @@
 import { Module } from '@nestjs/common';
+import { createPolicy } from '@semicache/policies';
 import { PROXY_CONFIG, type ProxyConfig } from '../config/proxy-config';
+import { HeatModule } from '../heat/heat.module';
+import { HeatService } from '../heat/heat.service';
 import { PoliciesModule } from '../policies/policies.module';
 import { ShadowService } from '../policies/shadow.service';
 import { UpstreamModule } from '../upstream/upstream.module';
 import { CacheAdminController } from './cache-admin.controller';
 import { CacheCoherence } from './cache-coherence';
-import { CacheMetrics } from './cache-metrics';
+import { CacheGauges, CacheMetrics } from './cache-metrics';
 import { CacheController } from './cache.controller';
 import { CacheService } from './cache.service';
+import { DECISION_EVENTS } from './decision-events';
 import { EntryCache } from './entry-cache';
-import { createPolicy } from '@semicache/policies';
 import { InvalidationMetrics } from './invalidation-metrics';
 
 @Module({
-  imports: [UpstreamModule, PoliciesModule],
+  imports: [UpstreamModule, HeatModule, PoliciesModule],
   controllers: [CacheController, CacheAdminController],
   providers: [
     {
       provide: EntryCache,
-      inject: [PROXY_CONFIG, ShadowService],
-      // The shadows follow everything the cache does (with --shadows off, nothing follows it).
-      useFactory: (config: ProxyConfig, shadows: ShadowService) =>
-        new EntryCache(
-          createPolicy(config.eviction, config.capacity),
-          shadows.enabled ? [shadows] : [],
-        ),
+      inject: [PROXY_CONFIG, CacheMetrics, HeatService, ShadowService],
+      // Everything the cache does is reported, in order, to the metrics, the heat, the events
+      // and the shadows (with --shadows off, not to them).
+      useFactory: (
+        config: ProxyConfig,
+        metrics: CacheMetrics,
+        heat: HeatService,
+        shadows: ShadowService,
+      ) =>
+        new EntryCache(createPolicy(config.eviction, config.capacity), [
+          metrics,
+          heat,
+          DECISION_EVENTS,
+          ...(shadows.enabled ? [shadows] : []),
+        ]),
     },
     {
       provide: CacheCoherence,
@@ -34,6 +45,7 @@ import { InvalidationMetrics } from './invalidation-metrics';
     },
     CacheService,
     CacheMetrics,
+    CacheGauges,
     InvalidationMetrics,
   ],
   exports: [CacheCoherence, InvalidationMetrics],

@@ -6,11 +6,15 @@ import {
   serializeRequest,
 } from '@semicache/protocol';
 import { type FailoverClient, UpstreamError } from '@semicache/transport';
+import { EventLog, type EventRecord, eventJson } from '@semicache/events';
+import type { Decision, DecisionEvent } from '@semicache/client';
+import { performance } from 'node:perf_hooks';
 import { Registry } from 'prom-client';
 import type { ProxyConfig } from '../config/proxy-config';
 import { CacheCoherence } from './cache-coherence';
-import { CacheMetrics } from './cache-metrics';
+import { CacheGauges, CacheMetrics } from './cache-metrics';
 import { CacheService } from './cache.service';
+import { DECISION_EVENTS } from './decision-events';
 import { EntryCache } from './entry-cache';
 import { createPolicy } from '@semicache/policies';
 
@@ -90,14 +94,16 @@ function serviceOver<U extends TableUpstream | ScriptedUpstream>(
   maxMessageLength = 64 * 1024,
   listening = false,
 ) {
-  const cache = new EntryCache(createPolicy('fifo', capacity));
   const registry = new Registry();
+  const metrics = new CacheMetrics(registry);
+  const cache = new EntryCache(createPolicy('fifo', capacity), [metrics, DECISION_EVENTS]);
+  new CacheGauges(registry, cache);
   const coherence = new CacheCoherence(cache, listening);
   const service = new CacheService(
     { maxMessageLength } as ProxyConfig,
     upstream as unknown as FailoverClient,
     cache,
-    new CacheMetrics(registry, cache),
+    metrics,
     coherence,
   );
   return { upstream, service, registry, coherence };
@@ -230,6 +236,7 @@ describe('CacheService', () => {
     expect(await gauge(registry, 'semicache_cache_entries')).toBe(1);
     expect(service.snapshot()).toStrictEqual({
       policy: 'fifo',
+      reason: 'oldest',
       capacity: 3,
       size: 1,
       stats: { hits: 0, misses: 2, hitRatio: 0, evictions: 0 },
@@ -516,5 +523,134 @@ describe('CacheService with invalidations (writes made through other proxies)', 
     upstream.at(2).resolve(get([1], [10n]));
     await read;
     expect(cached(service)).toStrictEqual([]); // the read may predate a write that was missed
+  });
+});
+
+describe("CacheService: the decisions it writes into each request's event", () => {
+  const log = new EventLog({
+    app: 'proxy',
+    capacity: 10,
+    sources: ['cache', 'upstream'],
+    waitField: 'upstreamUs',
+  });
+
+  /** A fresh event for a request on connection 1, as the transport begins one. */
+  function eventFor(op: string, indices: number[] = []): EventRecord {
+    const event = log.take();
+    event.begin(1, performance.now(), log.defaultSource);
+    event.request(op, indices);
+    return event;
+  }
+
+  /** The event as its JSON says once answered. */
+  function json(event: EventRecord): DecisionEvent {
+    event.finish(performance.now());
+    return JSON.parse(eventJson(event, 'proxy', 'upstreamUs')) as DecisionEvent;
+  }
+
+  const kinds = (event: EventRecord) =>
+    json(event).decisions.map((decision: Decision) =>
+      'index' in decision ? `${decision.kind} ${decision.index}` : decision.kind,
+    );
+
+  it('hits from the cache only: source cache, no wait', async () => {
+    const { upstream, service } = setup();
+    await warm(service, upstream, get([1, 2], [10n, 20n]));
+    const event = eventFor('GET', [2, 1]);
+    expect(service.get({ op: 'GET', indices: [2, 1] }, event)).toStrictEqual(
+      get([2, 1], [20n, 10n]),
+    );
+    expect(json(event)).toMatchObject({
+      source: 'cache',
+      decisions: [
+        { kind: 'hit', index: 2 },
+        { kind: 'hit', index: 1 },
+      ],
+    });
+    expect(json(event).upstreamUs).toBeUndefined();
+  });
+
+  it("shares one fetch's round trip between the requests batched in it, and stores each index once", async () => {
+    const { upstream, service } = setup(2);
+    // The proxy learns the server holds 0..9, so it combines requests for those.
+    await warm(service, upstream, get([5, 9], [50n, 90n]));
+    const first = eventFor('GET', [7, 5]);
+    const second = eventFor('ADD', [7, 8]);
+    const reads = [
+      service.get({ op: 'GET', indices: [7, 5] }, first),
+      service.add({ op: 'ADD', indices: [7, 8] }, second),
+    ];
+    await nextTurn();
+    expect(upstream.sent.map((s) => s.request)).toStrictEqual([
+      { op: 'GET', indices: [5, 9] },
+      { op: 'GET', indices: [7, 8] },
+    ]);
+    upstream.at(1).resolve(get([7, 8], [70n, 80n]));
+    await Promise.all(reads);
+    const [a, b] = [json(first), json(second)];
+    expect(a.source).toBe('upstream');
+    expect(a.upstreamUs).toBe(b.upstreamUs);
+    expect(a.decisions).toEqual([
+      { kind: 'miss', index: 7, upstreamUs: a.upstreamUs },
+      { kind: 'hit', index: 5 },
+      // 7 was fetched for both; its storing (and the eviction it took) is the first's.
+      { kind: 'evicted', index: 5, ageMs: expect.any(Number), reason: 'oldest' },
+      { kind: 'stored', index: 7, value: '70' },
+    ]);
+    expect(b.decisions).toEqual([
+      { kind: 'miss', index: 7, upstreamUs: a.upstreamUs },
+      { kind: 'miss', index: 8, upstreamUs: a.upstreamUs },
+      { kind: 'evicted', index: 9, ageMs: expect.any(Number), reason: 'oldest' },
+      { kind: 'stored', index: 8, value: '80' },
+    ]);
+  });
+
+  it('marks a fill that a PUT raced as skipped, and the PUT as written', async () => {
+    const { upstream, service } = setup();
+    const readEvent = eventFor('GET', [1]);
+    const slowRead = service.get({ op: 'GET', indices: [1] }, readEvent);
+    await nextTurn();
+    const writeEvent = eventFor('PUT', [1]);
+    const write = service.put({ op: 'PUT', indices: [1], values: [5n] }, writeEvent);
+    upstream.at(0).resolve(get([1], [0n]));
+    await slowRead;
+    upstream.at(1).resolve(put([1], [5n]));
+    await write;
+    expect(kinds(readEvent)).toEqual(['miss 1', 'skipped 1']);
+    expect(json(readEvent).decisions[1]).toEqual({ kind: 'skipped', index: 1, value: '0' });
+    expect(json(writeEvent)).toMatchObject({
+      source: 'upstream',
+      upstreamUs: expect.any(Number),
+      decisions: [{ kind: 'written', index: 1, value: '5' }],
+    });
+  });
+
+  it('drops the entries of a PUT whose outcome is unknown, and a CLR clears', async () => {
+    const { upstream, service } = setup();
+    await warm(service, upstream, get([1, 2], [4n, 8n]));
+    const lostWrite = eventFor('PUT', [1, 3]);
+    const timedOut = service.put({ op: 'PUT', indices: [1, 3], values: [5n, 6n] }, lostWrite);
+    upstream.at(1).reject(new UpstreamError('UPSTREAM_TIMEOUT', 'slow', true));
+    await expect(timedOut).rejects.toMatchObject({ code: 'UPSTREAM_TIMEOUT' });
+    // 3 was not cached: nothing to drop.
+    expect(kinds(lostWrite)).toEqual(['dropped 1']);
+
+    const clear = eventFor('CLR');
+    const cleared = service.clear(clear);
+    upstream.at(2).resolve({ op: 'CLR' });
+    await cleared;
+    expect(json(clear).decisions).toEqual([{ kind: 'cleared', entries: 1 }]);
+  });
+
+  it('a miss that fails still has its wait', async () => {
+    const { upstream, service } = setup();
+    const event = eventFor('GET', [4]);
+    const read = service.get({ op: 'GET', indices: [4] }, event);
+    await nextTurn();
+    upstream.at(0).reject(new ProtocolError('BAD_INDEX', 'index 4 is outside 0..3'));
+    await expect(read).rejects.toMatchObject({ code: 'BAD_INDEX' });
+    expect(json(event).decisions).toEqual([
+      { kind: 'miss', index: 4, upstreamUs: expect.any(Number) },
+    ]);
   });
 });

@@ -37,7 +37,7 @@ describe.each(EVICTION_POLICIES)('EntryCache (%s)', (policy) => {
   it('never evicts when an existing key is stored again, even when full', () => {
     const cache = cacheOf(2, policy);
     fill(cache, [7, 8]);
-    expect(cache.store(7, 70n, 2000, true)).toBe(0);
+    expect(cache.store(7, 70n, 2000, undefined, true)).toBe(0);
     expect(cache.store(8, 80n, 2000)).toBe(0);
     expect(cache.size).toBe(2);
   });
@@ -56,7 +56,7 @@ describe.each(EVICTION_POLICIES)('EntryCache (%s)', (policy) => {
   it('overwrites an existing key with the new value and the new time on a write', () => {
     const cache = cacheOf(3, policy);
     cache.store(4, 1n, 1000);
-    cache.store(4, -2n, 5000, true);
+    cache.store(4, -2n, 5000, undefined, true);
     expect(cache.lookup(4)).toBe(-2n);
     expect(cache.entries()).toEqual([{ index: 4, value: -2n, storedAt: 5000 }]);
   });
@@ -142,7 +142,7 @@ describe('EntryCache: where FIFO and LRU differ', () => {
     },
     {
       name: 'overwriting the oldest entry: FIFO keeps its position, LRU makes it the newest',
-      run: (cache) => void cache.store(0, 99n, 2000, true),
+      run: (cache) => void cache.store(0, 99n, 2000, undefined, true),
       fifo: [0, 1, 2],
       lru: [1, 2, 0],
     },
@@ -164,7 +164,7 @@ describe('EntryCache: where FIFO and LRU differ', () => {
     {
       name: 'a new key after overwriting the oldest',
       run: (cache) => {
-        cache.store(0, 99n, 2000, true);
+        cache.store(0, 99n, 2000, undefined, true);
         cache.store(3, 30n, 2000);
       },
       fifo: [1, 2, 3],
@@ -189,7 +189,7 @@ describe('EntryCache: where FIFO and LRU differ', () => {
     for (const policy of EVICTION_POLICIES) {
       const cache = cacheOf(3, policy);
       fill(cache, [0, 1, 2], 1000);
-      cache.store(0, -5n, 3000, true);
+      cache.store(0, -5n, 3000, undefined, true);
       const entry = cache.entries().find((candidate) => candidate.index === 0);
       expect(entry).toEqual({ index: 0, value: -5n, storedAt: 3000 });
     }
@@ -210,70 +210,109 @@ describe('EntryCache: where FIFO and LRU differ', () => {
   });
 });
 
-/** A listener that writes down every report, one line each. */
-function recorder(): { listener: CacheListener; lines: string[] } {
-  const lines: string[] = [];
-  const listener: CacheListener = {
-    hit: (index) => lines.push(`hit ${index}`),
-    miss: (index, bypassed) => lines.push(`miss ${index}${bypassed ? ' (bypassed)' : ''}`),
-    stored: (index) => lines.push(`stored ${index}`),
-    skipped: (index) => lines.push(`skipped ${index}`),
-    written: (index) => lines.push(`written ${index}`),
-    evicted: (index, ageMs, reason) => lines.push(`evicted ${index} ${ageMs} ms ${reason}`),
-    dropped: (index) => lines.push(`dropped ${index}`),
-    cleared: (entries) => lines.push(`cleared ${entries}`),
-    configured: (policy, capacity) => lines.push(`configured ${policy} ${capacity}`),
+/** Every report as one line, with the cause it was given. */
+function recorder() {
+  const reports: string[] = [];
+  const listener: CacheListener<string> = {
+    hit: (cause, index, now) => reports.push(`${cause} hit ${index} @${now}`),
+    miss: (cause, index, now, bypassed) =>
+      reports.push(`${cause} miss ${index} @${now}${bypassed ? ' (bypassed)' : ''}`),
+    stored: (cause, index, value) => reports.push(`${cause} stored ${index}=${value}`),
+    skipped: (cause, index, value) => reports.push(`${cause} skipped ${index}=${value}`),
+    written: (cause, index, value, now) =>
+      reports.push(`${cause} written ${index}=${value} @${now}`),
+    evicted: (cause, index, ageMs, reason) =>
+      reports.push(`${cause} evicted ${index} age ${ageMs} (${reason})`),
+    dropped: (cause, index) => reports.push(`${cause} dropped ${index}`),
+    cleared: (cause, entries) => reports.push(`${cause} cleared ${entries}`),
+    configured: (cause, policy, capacity) =>
+      reports.push(`${cause} configured ${policy} ${capacity}`),
   };
-  return { listener, lines };
+  return { reports, listener };
 }
 
-describe('EntryCache: its reports', () => {
-  it('tells every listener what it does, in order, each eviction with its age and reason', () => {
-    const first = recorder();
-    const second = recorder();
-    const cache = new EntryCache(createPolicy('fifo', 2), [first.listener, second.listener]);
-    cache.store(1, 10n, 1000);
-    cache.store(2, 20n, 1500, true);
-    cache.lookup(1);
-    cache.lookup(9);
-    cache.missBypassed(1);
-    cache.store(3, 30n, 4000); // evicts 1, stored at 1000
-    cache.skipFill(5);
-    cache.remove(2);
-    cache.remove(2); // gone already: nothing to report
-    cache.clear();
-    expect(first.lines).toEqual([
-      'stored 1',
-      'written 2',
-      'hit 1',
-      'miss 9',
-      'miss 1 (bypassed)',
-      'evicted 1 3000 ms oldest',
-      'stored 3',
-      'skipped 5',
-      'dropped 2',
-      'cleared 1',
+describe('EntryCache: what it reports to its listeners', () => {
+  it.each([
+    ['fifo', 'oldest', 0],
+    ['lru', 'least-recent', 1],
+  ] as const)(
+    'reports each step in order, evictions with age and %s reason',
+    (policy, reason, victim) => {
+      const { reports, listener } = recorder();
+      const cache = new EntryCache<string>(createPolicy(policy, 2), [listener, listener]);
+      cache.store(0, 10n, 1000, 'a');
+      cache.store(1, 11n, 1500, 'a');
+      cache.lookup(0, 'b', 1600);
+      cache.lookup(7, 'b', 1600);
+      cache.missBypassed(1, 'b', 1600);
+      cache.store(2, 12n, 4000, 'c');
+      cache.skipFill(3, 13n, 'c');
+      cache.store(2, 22n, 4100, 'd', true);
+      cache.remove(2, 'e');
+      cache.remove(9, 'e'); // not cached: nothing to report
+      cache.clear('f');
+      const once = [
+        'a stored 0=10',
+        'a stored 1=11',
+        'b hit 0 @1600',
+        'b miss 7 @1600',
+        'b miss 1 @1600 (bypassed)',
+        // Room is made before the new entry is stored.
+        `c evicted ${victim} age ${victim === 0 ? 3000 : 2500} (${reason})`,
+        'c stored 2=12',
+        'c skipped 3=13',
+        'd written 2=22 @4100',
+        'e dropped 2',
+        'f cleared 1',
+      ];
+      // Each report reaches every listener before the next step.
+      expect(reports).toEqual(once.flatMap((line) => [line, line]));
+    },
+  );
+
+  it("reports each of ARC's victims with the list it left, also when a change evicts several", () => {
+    const { reports, listener } = recorder();
+    const cache = new EntryCache<string>(createPolicy('arc', 3), [listener]);
+    fill(cache, [1, 2, 3], 1000);
+    cache.lookup(1, 'a', 1000); // used again: to T2, least recent first (1 2)
+    cache.lookup(2, 'a', 1000);
+    cache.store(4, 40n, 2000, 'b'); // T1 (3) over its target 0: 3 goes
+    expect(reports.slice(-2)).toEqual(['b evicted 3 age 1000 (arc-t1)', 'b stored 4=40']);
+    reports.length = 0;
+    // T1 (4) first, then T2's least recent (1).
+    expect(cache.reconfigure('arc', 1, 3000, 'cfg')).toEqual([4, 1]);
+    expect(reports).toEqual([
+      'cfg evicted 4 age 1000 (arc-t1)',
+      'cfg evicted 1 age 2000 (arc-t2)',
+      'cfg configured arc 1',
     ]);
-    expect(second.lines).toEqual(first.lines);
+  });
+
+  it('a miss while a write is in flight does not count as a use for LRU', () => {
+    const cache = new EntryCache<string>(createPolicy('lru', 2));
+    cache.store(0, 0n, 1);
+    cache.store(1, 1n, 1);
+    cache.missBypassed(0, undefined, 2);
+    expect(order(cache)).toEqual([0, 1]);
   });
 });
 
 describe('EntryCache: changing the policy and the capacity at run time', () => {
   it('shrinking evicts by the policy, with what it knows (LFU: the least used), and reports each eviction', () => {
-    const { listener, lines } = recorder();
-    const cache = new EntryCache(createPolicy('lfu', 4), [listener]);
+    const { listener, reports } = recorder();
+    const cache = new EntryCache<string>(createPolicy('lfu', 4), [listener]);
     fill(cache, [0, 1, 2, 3], 1000);
     cache.lookup(0);
     cache.lookup(0);
     cache.lookup(2);
-    lines.length = 0;
-    expect(cache.reconfigure('lfu', 2, 3000)).toEqual([1, 3]);
+    reports.length = 0;
+    expect(cache.reconfigure('lfu', 2, 3000, 'cfg')).toEqual([1, 3]);
     expect(order(cache)).toEqual([2, 0]);
     expect(cache.capacity).toBe(2);
-    expect(lines).toEqual([
-      'evicted 1 2000 ms least-frequent',
-      'evicted 3 2000 ms least-frequent',
-      'configured lfu 2',
+    expect(reports).toEqual([
+      'cfg evicted 1 age 2000 (least-frequent)',
+      'cfg evicted 3 age 2000 (least-frequent)',
+      'cfg configured lfu 2',
     ]);
   });
 
@@ -303,18 +342,18 @@ describe('EntryCache: changing the policy and the capacity at run time', () => {
   });
 
   it('a new policy and a smaller capacity at once: the new policy, with no history yet, evicts what the old would have first', () => {
-    const { listener, lines } = recorder();
-    const cache = new EntryCache(createPolicy('lru', 3), [listener]);
+    const { listener, reports } = recorder();
+    const cache = new EntryCache<string>(createPolicy('lru', 3), [listener]);
     fill(cache, [0, 1, 2], 1000);
     cache.lookup(0); // LRU order: 1 2 0
-    lines.length = 0;
-    expect(cache.reconfigure('sieve', 1, 1500)).toEqual([1, 2]);
+    reports.length = 0;
+    expect(cache.reconfigure('sieve', 1, 1500, 'cfg')).toEqual([1, 2]);
     expect(cache.policy.name).toBe('sieve');
     expect(order(cache)).toEqual([0]);
-    expect(lines).toEqual([
-      'evicted 1 500 ms unvisited',
-      'evicted 2 500 ms unvisited',
-      'configured sieve 1',
+    expect(reports).toEqual([
+      'cfg evicted 1 age 500 (unvisited)',
+      'cfg evicted 2 age 500 (unvisited)',
+      'cfg configured sieve 1',
     ]);
   });
 });

@@ -16,15 +16,15 @@ interface Slot {
 /**
  * A bounded map from table index to value; the policy holds the capacity and picks what is
  * evicted. Pure: no I/O and no clock of its own, so it is tested directly. Everything it does
- * is reported, in order, to its listeners (see CacheListener).
+ * is reported, in order, to its listeners (see CacheListener), with the `cause` the caller gives.
  */
-export class EntryCache {
+export class EntryCache<C = unknown> {
   private readonly slots = new Map<number, Slot>();
   private current: EvictionPolicy;
 
   constructor(
     policy: EvictionPolicy,
-    private readonly listeners: readonly CacheListener[] = [],
+    private readonly listeners: readonly CacheListener<C>[] = [],
   ) {
     this.current = policy;
   }
@@ -42,30 +42,29 @@ export class EntryCache {
   }
 
   /** The cached value, or undefined; a hit counts as a use for the policy. */
-  lookup(index: number): bigint | undefined {
+  lookup(index: number, cause?: C, now = Date.now()): bigint | undefined {
     const slot = this.slots.get(index);
     if (slot === undefined) {
-      for (const listener of this.listeners) listener.miss(index, false);
+      for (const listener of this.listeners) listener.miss(cause, index, now, false);
       return undefined;
     }
     this.current.read(index);
-    for (const listener of this.listeners) listener.hit(index);
+    for (const listener of this.listeners) listener.hit(cause, index, now);
     return slot.value;
   }
 
-  /** The cached value, or undefined, without counting as a use. */
-  peek(index: number): bigint | undefined {
-    return this.slots.get(index)?.value;
+  /**
+   * A lookup that must not be served from the cache (a write on the index is in flight, or the
+   * entry may be stale): a miss, whether the index is cached or not, and no use for the policy.
+   */
+  missBypassed(index: number, cause?: C, now = Date.now()): undefined {
+    for (const listener of this.listeners) listener.miss(cause, index, now, true);
+    return undefined;
   }
 
-  /**
-   * A lookup that must not be served from the cache (a write on the index is in flight, or
-   * invalidations may have been missed): a miss, whether the index is cached or not, and no use
-   * for the policy.
-   */
-  missBypassed(index: number): undefined {
-    for (const listener of this.listeners) listener.miss(index, true);
-    return undefined;
+  /** The cached value, or undefined, without counting as a use (and without a report). */
+  peek(index: number): bigint | undefined {
+    return this.slots.get(index)?.value;
   }
 
   /**
@@ -75,7 +74,7 @@ export class EntryCache {
    * counted already: two misses of one index before its first fill came back are not two uses),
    * it only takes the value, which is no older.
    */
-  store(index: number, value: bigint, now: number, written = false): number {
+  store(index: number, value: bigint, now: number, cause?: C, written = false): number {
     const slot = this.slots.get(index);
     let evicted = 0;
     if (slot !== undefined) {
@@ -85,54 +84,62 @@ export class EntryCache {
         this.current.written(index);
       }
     } else {
+      // The policy evicts as it inserts: the victim's age is read before its slot goes.
       const victim = this.current.insert(index);
       if (victim !== undefined) {
-        this.evicted(victim, now);
+        this.evicted(victim, now, cause);
         evicted = 1;
       }
       this.slots.set(index, { value, storedAt: now });
     }
     for (const listener of this.listeners) {
-      if (written) listener.written(index);
-      else listener.stored(index);
+      if (written) listener.written(cause, index, value, now);
+      else listener.stored(cause, index, value);
     }
     return evicted;
   }
 
   /** A value fetched from the server that is not stored, because a write raced its fetch. */
-  skipFill(index: number): void {
-    for (const listener of this.listeners) listener.skipped(index);
+  skipFill(index: number, value: bigint, cause?: C): void {
+    for (const listener of this.listeners) listener.skipped(cause, index, value);
   }
 
-  /** Drops an entry whose value may be outdated (a write's outcome is unknown). */
-  remove(index: number): void {
+  /** Drops an entry whose value may be outdated (a write's outcome is unknown, an invalidation). */
+  remove(index: number, cause?: C): void {
     if (!this.slots.delete(index)) return;
     this.current.removed(index);
-    for (const listener of this.listeners) listener.dropped(index);
+    for (const listener of this.listeners) listener.dropped(cause, index);
   }
 
-  clear(): void {
+  clear(cause?: C): void {
     const entries = this.slots.size;
     this.slots.clear();
     this.current.cleared();
-    for (const listener of this.listeners) listener.cleared(entries);
+    for (const listener of this.listeners) listener.cleared(cause, entries);
   }
 
   /**
    * Changes the policy, the capacity or both, keeping the entries. A new policy takes them in
    * the old one's eviction order (the next victim first, as if stored one after another in that
-   * order); then a smaller capacity evicts by the (new) policy until they fit. Returns the
-   * evicted indices, in the order they went.
+   * order); then a smaller capacity evicts by the (new) policy until they fit, one victim at a
+   * time, each reported with the rule it went by. Returns the evicted indices, in the order
+   * they went.
    */
-  reconfigure(policy: EvictionPolicyName, capacity: number, now: number): number[] {
+  reconfigure(policy: EvictionPolicyName, capacity: number, now: number, cause?: C): number[] {
     if (policy !== this.current.name) {
       const next = createPolicy(policy, this.current.capacity);
       for (const index of this.current.order()) next.insert(index);
       this.current = next;
     }
-    const victims = this.current.resize(capacity);
-    for (const victim of victims) this.evicted(victim, now);
-    for (const listener of this.listeners) listener.configured(policy, capacity);
+    const victims: number[] = [];
+    while (this.current.size > capacity) {
+      const victim = this.current.evict()!;
+      victims.push(victim);
+      this.evicted(victim, now, cause);
+    }
+    // Nothing is left to evict: this sets the capacity (and trims what ARC remembers).
+    this.current.resize(capacity);
+    for (const listener of this.listeners) listener.configured(cause, policy, capacity);
     return victims;
   }
 
@@ -145,9 +152,10 @@ export class EntryCache {
   }
 
   /** Takes out an entry the policy has just evicted, and reports it. */
-  private evicted(index: number, now: number): void {
+  private evicted(index: number, now: number, cause: C | undefined): void {
     const ageMs = now - this.slots.get(index)!.storedAt;
     this.slots.delete(index);
-    for (const listener of this.listeners) listener.evicted(index, ageMs, this.current.reason);
+    const reason = this.current.reason;
+    for (const listener of this.listeners) listener.evicted(cause, index, ageMs, reason);
   }
 }

@@ -1,24 +1,36 @@
 import { ProtocolError } from '@semicache/protocol';
 
+/** What one upstream GET brought back, shared by every request it was made for. */
+export interface Fetched {
+  readonly values: Map<number, bigint>;
+  /** The GET's round trip to the server, in µs. */
+  readonly upstreamUs: number;
+}
+
 /** What the batcher asks of the cache service. */
-export interface Fetcher {
-  /** One upstream GET of `indices`; `since` is when the oldest read waiting for them started. */
-  fetch(indices: number[], since: number): Promise<Map<number, bigint>>;
+export interface Fetcher<O> {
+  /**
+   * One upstream GET of `indices`; `owners[i]` is the first request that asked for `indices[i]`
+   * (what storing it is done for), `since` when the oldest read waiting for them started.
+   */
+  fetch(indices: number[], owners: O[], since: number): Promise<Fetched>;
   /** Whether a write on one of `indices` (or a CLR) went upstream after a read started at `since`. */
   writeBeganSince(indices: readonly number[], since: number): boolean;
 }
 
-interface Asker {
+interface Asker<O> {
   readonly indices: readonly number[];
+  readonly owner: O;
   readonly since: number;
-  readonly resolve: (values: Map<number, bigint>) => void;
+  readonly resolve: (fetched: Fetched) => void;
   readonly reject: (error: unknown) => void;
 }
 
 /** Askers sent as one upstream GET, and its length in bytes as the serializer writes it. */
-interface Group {
-  readonly askers: Asker[];
-  readonly indices: Set<number>;
+interface Group<O> {
+  readonly askers: Asker<O>[];
+  /** Each index of the GET, in order, with the first asker's owner. */
+  readonly owners: Map<number, O>;
   length: number;
   since: number;
 }
@@ -47,25 +59,26 @@ function digits(index: number): number {
  * asker alone only if no write on its indices went upstream since it arrived; the others fail
  * with UPSTREAM_UNAVAILABLE rather than read a write that came after them.
  */
-export class FetchBatcher {
-  private waiting: Asker[] | undefined;
+export class FetchBatcher<O> {
+  private waiting: Asker<O>[] | undefined;
   /** Every index below this one is in the server's table. */
   private knownBelow = 0;
 
   constructor(
-    private readonly fetcher: Fetcher,
+    private readonly fetcher: Fetcher<O>,
     /** The longest GET the server is taken to accept; lowered when it refuses one as TOO_LONG. */
     private maxLength: number,
   ) {}
 
-  fetch(indices: readonly number[], since: number): Promise<Map<number, bigint>> {
+  /** The values of `indices` (distinct), fetched for `owner` within one upstream GET. */
+  fetch(indices: readonly number[], since: number, owner: O): Promise<Fetched> {
     return new Promise((resolve, reject) => {
       if (this.waiting === undefined) {
         this.waiting = [];
         // setImmediate runs after the I/O callbacks of this turn: every socket read so far joins.
         setImmediate(() => this.flush());
       }
-      this.waiting.push({ indices, since, resolve, reject });
+      this.waiting.push({ indices, owner, since, resolve, reject });
     });
   }
 
@@ -77,7 +90,7 @@ export class FetchBatcher {
     const askers = this.waiting;
     if (askers === undefined) return;
     this.waiting = undefined;
-    let group: Group | undefined;
+    let group: Group<O> | undefined;
     for (const asker of askers) {
       if (!this.known(asker.indices)) {
         this.fetchAlone(asker);
@@ -92,19 +105,21 @@ export class FetchBatcher {
       }
       group.length += added;
       group.askers.push(asker);
-      for (const index of asker.indices) group.indices.add(index);
+      for (const index of asker.indices) {
+        if (!group.owners.has(index)) group.owners.set(index, asker.owner);
+      }
       group.since = Math.min(group.since, asker.since);
     }
     if (group !== undefined) this.send(group);
   }
 
-  private send(group: Group): void {
-    const { askers, length } = group;
+  private send(group: Group<O>): void {
+    const { askers, length, owners } = group;
     if (askers.length === 1) return this.fetchAlone(askers[0]);
-    this.fetcher.fetch([...group.indices], group.since).then(
-      (values) => {
-        this.learn(values);
-        for (const asker of askers) asker.resolve(values);
+    this.fetcher.fetch([...owners.keys()], [...owners.values()], group.since).then(
+      (fetched) => {
+        this.learn(fetched.values);
+        for (const asker of askers) asker.resolve(fetched);
       },
       (error: unknown) => {
         if (!refusedAsAWhole(error)) return askers.forEach((asker) => asker.reject(error));
@@ -119,10 +134,11 @@ export class FetchBatcher {
     );
   }
 
-  private fetchAlone(asker: Asker): void {
-    this.fetcher.fetch([...asker.indices], asker.since).then((values) => {
-      this.learn(values);
-      asker.resolve(values);
+  private fetchAlone(asker: Asker<O>): void {
+    const owners = asker.indices.map(() => asker.owner);
+    this.fetcher.fetch([...asker.indices], owners, asker.since).then((fetched) => {
+      this.learn(fetched.values);
+      asker.resolve(fetched);
     }, asker.reject);
   }
 
@@ -136,15 +152,15 @@ export class FetchBatcher {
   }
 }
 
-function emptyGroup(first: Asker): Group {
+function emptyGroup<O>(first: Asker<O>): Group<O> {
   // The first index adds no comma: start one byte short.
-  return { askers: [], indices: new Set(), length: GET_FRAME_LENGTH - 1, since: first.since };
+  return { askers: [], owners: new Map(), length: GET_FRAME_LENGTH - 1, since: first.since };
 }
 
 /** The bytes `asker` adds to `group`'s GET: each index it does not hold yet, and a comma. */
-function addedLength(group: Group, asker: Asker): number {
+function addedLength<O>(group: Group<O>, asker: Asker<O>): number {
   let added = 0;
-  for (const index of asker.indices) if (!group.indices.has(index)) added += digits(index) + 1;
+  for (const index of asker.indices) if (!group.owners.has(index)) added += digits(index) + 1;
   return added;
 }
 

@@ -1,10 +1,13 @@
 import { EVICTION_POLICIES, MAX_SHADOW_CAPACITY } from '@semicache/policies';
 import {
+  eventOptions,
+  eventsSchema,
   hostPortListSchema,
   listenerOptions,
   listenerSchema,
   loggingOptions,
   loggingSchema,
+  nonNegativeInt,
   parseConfig,
   positiveInt,
   redisUrlSchema,
@@ -20,26 +23,31 @@ export const adminTokenSchema = z
   .string()
   .regex(/^[\x21-\x7e]+$/, 'expected a token of visible ASCII characters, without spaces');
 
-export const proxyConfigSchema = listenerSchema.merge(loggingSchema).extend({
-  upstream: hostPortListSchema,
-  invalidation: redisUrlSchema.optional(),
-  capacity: positiveInt,
-  eviction: z.enum(EVICTION_POLICIES),
-  shadows: z.enum(['on', 'off']).transform((value) => value === 'on'),
-  /** Unset: twice the capacity (at most 64), following the capacity when it changes. */
-  shadowMaxCapacity: z.coerce.number().int().min(1).max(MAX_SHADOW_CAPACITY).optional(),
-  traceWindow: z.coerce.number().int().min(1).max(MAX_TRACE_WINDOW),
-  // An empty variable is no token, as if it were unset.
-  adminToken: z.preprocess(
-    (value) => (value === '' ? undefined : value),
-    adminTokenSchema.optional(),
-  ),
-  upstreamTimeoutMs: positiveInt,
-  upstreamConnectTimeoutMs: positiveInt,
-  reconnectMinMs: positiveInt,
-  reconnectMaxMs: positiveInt,
-  upstreamFraming: z.enum(FRAMINGS),
-});
+export const proxyConfigSchema = listenerSchema
+  .merge(loggingSchema)
+  .merge(eventsSchema)
+  .extend({
+    upstream: hostPortListSchema,
+    invalidation: redisUrlSchema.optional(),
+    capacity: positiveInt,
+    eviction: z.enum(EVICTION_POLICIES),
+    shadows: z.enum(['on', 'off']).transform((value) => value === 'on'),
+    /** Unset: twice the capacity (at most 64), following the capacity when it changes. */
+    shadowMaxCapacity: z.coerce.number().int().min(1).max(MAX_SHADOW_CAPACITY).optional(),
+    traceWindow: z.coerce.number().int().min(1).max(MAX_TRACE_WINDOW),
+    // An empty variable is no token, as if it were unset.
+    adminToken: z.preprocess(
+      (value) => (value === '' ? undefined : value),
+      adminTokenSchema.optional(),
+    ),
+    upstreamTimeoutMs: positiveInt,
+    upstreamConnectTimeoutMs: positiveInt,
+    reconnectMinMs: positiveInt,
+    reconnectMaxMs: positiveInt,
+    upstreamFraming: z.enum(FRAMINGS),
+    heatSeries: nonNegativeInt,
+    heatLimit: positiveInt.max(10_000_000),
+  });
 export type ProxyConfig = z.infer<typeof proxyConfigSchema>;
 
 /** The largest capacity `PUT /config` takes. */
@@ -75,6 +83,7 @@ export function loadProxyConfig(argv: readonly string[] = process.argv): ProxyCo
     [
       ...listenerOptions(PREFIX, { port: 6001, adminPort: 9001, idleTimeoutMs: 300_000 }),
       ...loggingOptions(PREFIX),
+      ...eventOptions(PREFIX),
       {
         flags: '--upstream <host:port,...>',
         description:
@@ -155,6 +164,20 @@ export function loadProxyConfig(argv: readonly string[] = process.argv): ProxyCo
           'how requests go to the server: line (pipelined, ended by a line feed), bare (one at a time, no terminator, for servers that read one message per recv) or auto (line if the first reply comes back as a line, else bare)',
         env: `${PREFIX}_UPSTREAM_FRAMING`,
         default: 'auto',
+      },
+      {
+        flags: '--heat-series <n>',
+        description:
+          'Prometheus gets per-index series (semicache_index_*_total{index}) for this many of the hottest indices',
+        env: `${PREFIX}_HEAT_SERIES`,
+        default: '20',
+      },
+      {
+        flags: '--heat-limit <n>',
+        description:
+          'distinct indices whose heat is counted (exactly up to this many; past it, the hottest, approximately)',
+        env: `${PREFIX}_HEAT_LIMIT`,
+        default: '10000',
       },
     ],
     proxyConfigSchema,

@@ -67,8 +67,12 @@ function config(eviction: EvictionPolicyName, capacity: number, extra: Partial<P
 /** A proxy that listens for invalidations (subscribed from the start) in front of `server`. */
 function proxyOver(server: OrderedServer, settings: ProxyConfig) {
   const shadows = new ShadowService(settings);
-  const cache = new EntryCache(createPolicy(settings.eviction, settings.capacity), [shadows]);
-  const metrics = new CacheMetrics(new Registry(), cache);
+  const metrics = new CacheMetrics(new Registry());
+  // The live cache's counts and the shadows' are fed by one stream of reports, as in the proxy.
+  const cache = new EntryCache(createPolicy(settings.eviction, settings.capacity), [
+    metrics,
+    shadows,
+  ]);
   const coherence = new CacheCoherence(cache, true);
   coherence.subscriptionBack();
   const upstream = server as unknown as FailoverClient;
@@ -193,15 +197,15 @@ describe('ShadowService', () => {
 
   it('starts afresh at a larger range when a new capacity needs it, and keeps its counts otherwise', async () => {
     const shadows = new ShadowService(config('fifo', 5));
-    shadows.hit(1);
+    shadows.hit(undefined, 1);
     const first = await shadows.view();
     expect(first.shadows.maxCapacity).toBe(10);
-    shadows.configured('lru', 3); // needs 6: the range stays
+    shadows.configured(undefined, 'lru', 3); // needs 6: the range stays
     let view = await shadows.view();
     expect(view.live).toEqual({ policy: 'lru', capacity: 3 });
     expect(view.shadows).toMatchObject({ maxCapacity: 10, since: first.shadows.since });
     expect(view.shadows.results[0].lookups).toBe(1);
-    shadows.configured('lru', 8); // needs 16
+    shadows.configured(undefined, 'lru', 8); // needs 16
     view = await shadows.view();
     expect(view.shadows.maxCapacity).toBe(16);
     expect(view.shadows.results).toHaveLength(6 * 16);
@@ -211,14 +215,14 @@ describe('ShadowService', () => {
 
   it('shows OPT over the recent trace, and says when the window no longer covers the shadows', async () => {
     const shadows = new ShadowService(config('fifo', 1, { traceWindow: 3 }));
-    for (const key of [1, 2, 1]) shadows.miss(key, false);
+    for (const key of [1, 2, 1]) shadows.miss(undefined, key, 0, false);
     let view = await shadows.view();
     expect(view.opt).toMatchObject({ window: 3, entries: 3, lookups: 3, coversShadows: true });
     expect(view.opt.results.map((r) => `${r.capacity}: ${r.hits}/${r.misses}`)).toEqual([
       '1: 0/3',
       '2: 1/2',
     ]);
-    shadows.written(2);
+    shadows.written(undefined, 2);
     view = await shadows.view();
     expect(view.opt).toMatchObject({ entries: 3, lookups: 2, coversShadows: false });
   });

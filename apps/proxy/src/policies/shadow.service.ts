@@ -35,7 +35,7 @@ export function shadowRange(capacity: number, asked: number | undefined): number
  * range, the bank and the ring start afresh at that range (see docs/policies.md).
  */
 @Injectable()
-export class ShadowService implements CacheListener {
+export class ShadowService implements CacheListener<unknown> {
   readonly enabled: boolean;
   private readonly asked: number | undefined;
   private readonly window: number;
@@ -66,13 +66,13 @@ export class ShadowService implements CacheListener {
     return this.bank.maxCapacity;
   }
 
-  hit(index: number): void {
+  hit(_cause: unknown, index: number): void {
     this.bank.lookup(index, true);
     this.trace.lookup(index);
     this.flushSoon();
   }
 
-  miss(index: number, bypassed: boolean): void {
+  miss(_cause: unknown, index: number, _now: number, bypassed: boolean): void {
     if (bypassed) {
       this.bank.lookupBypassed();
       this.bypassedLookups++;
@@ -83,7 +83,7 @@ export class ShadowService implements CacheListener {
     this.trace.lookup(index);
   }
 
-  stored(index: number): void {
+  stored(_cause: unknown, index: number): void {
     this.bank.fill(index);
     this.flushSoon();
   }
@@ -92,7 +92,7 @@ export class ShadowService implements CacheListener {
     this.skippedFills++;
   }
 
-  written(index: number): void {
+  written(_cause: unknown, index: number): void {
     this.bank.write(index);
     this.trace.write(index);
     this.flushSoon();
@@ -102,7 +102,7 @@ export class ShadowService implements CacheListener {
     // Each shadow evicts by itself, when it stores.
   }
 
-  dropped(index: number): void {
+  dropped(_cause: unknown, index: number): void {
     this.bank.remove(index);
     this.flushSoon();
   }
@@ -113,7 +113,7 @@ export class ShadowService implements CacheListener {
     this.flushSoon();
   }
 
-  configured(policy: EvictionPolicyName, capacity: number): void {
+  configured(_cause: unknown, policy: EvictionPolicyName, capacity: number): void {
     this.live = { policy, capacity };
     const range = shadowRange(capacity, this.asked);
     if (range > this.bank.maxCapacity) this.start(range);

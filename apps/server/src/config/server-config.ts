@@ -1,4 +1,6 @@
 import {
+  eventOptions,
+  eventsSchema,
   flagSchema,
   listenerOptions,
   listenerSchema,
@@ -15,6 +17,7 @@ export type StoreKind = (typeof STORES)[number];
 
 export const serverConfigSchema = listenerSchema
   .merge(loggingSchema)
+  .merge(eventsSchema)
   .extend({
     size: z.coerce.number().int().min(1).max(1_000_000),
     store: z.enum(STORES),
@@ -71,6 +74,7 @@ export function loadServerConfig(argv: readonly string[] = process.argv): Server
       // finds peers that are gone.
       ...listenerOptions(PREFIX, { port: 6002, adminPort: 9002, idleTimeoutMs: 0 }),
       ...loggingOptions(PREFIX),
+      ...eventOptions(PREFIX),
       {
         flags: '--size <n>',
         description: 'entries in the table',

@@ -1,4 +1,5 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { type EventRecord, KIND, UNKNOWN } from '@semicache/events';
 import {
   type AddReply,
   type AddRequest,
@@ -11,6 +12,7 @@ import {
   assertIndicesWithin,
   sumInt64,
 } from '@semicache/protocol';
+import { performance } from 'node:perf_hooks';
 import { TABLE_STORE, type TableStore } from './table-store';
 
 /** A store's failure as the protocol answers it: its own ProtocolError, else INTERNAL. */
@@ -33,10 +35,21 @@ function answered<T>(operation: () => T | Promise<T>): T | Promise<T> {
   });
 }
 
+// Read once: each `KIND.x` through the library's re-exports is a getter call.
+const { read: READ, written: WRITTEN, cleared: CLEARED } = KIND;
+
+/** The store's wait in whole µs, since `started` (a `performance.now()` reading). */
+const usSince = (started: number) => Math.round((performance.now() - started) * 1000);
+
 /**
  * The server's table: the four operations, each validated whole before anything is applied,
  * and handed to the store in arrival order; the store answers a read after the writes before
  * it and acknowledges a write once durable (see TableStore).
+ *
+ * Each operation writes its decisions into the request's event when given one: `read` per index
+ * read, `written` per index written (when handed to the store), `cleared`; its source is
+ * `store` when it waited for the store (a write, or a read the store answered later), with the
+ * wait, and `table` when the store answered at once.
  */
 @Injectable()
 export class TableService implements OnApplicationShutdown {
@@ -51,32 +64,52 @@ export class TableService implements OnApplicationShutdown {
     return this.store.failure;
   }
 
-  get(request: GetRequest): GetReply | Promise<GetReply> {
+  get(request: GetRequest, event?: EventRecord): GetReply | Promise<GetReply> {
     assertIndicesWithin(request, this.size);
-    return this.read(request.indices, (values) => ({
+    return this.read(request.indices, event, (values) => ({
       op: 'GET',
       indices: request.indices,
       values,
     }));
   }
 
-  add(request: AddRequest): AddReply | Promise<AddReply> {
+  add(request: AddRequest, event?: EventRecord): AddReply | Promise<AddReply> {
     assertIndicesWithin(request, this.size);
-    return this.read(request.indices, (values) => ({
+    return this.read(request.indices, event, (values) => ({
       op: 'ADD',
       indices: request.indices,
       sum: sumInt64(values),
     }));
   }
 
-  async put(request: PutRequest): Promise<PutReply> {
+  async put(request: PutRequest, event?: EventRecord): Promise<PutReply> {
     assertIndicesWithin(request, this.size);
-    await answered(() => this.store.put(request.indices, request.values));
+    if (event !== undefined) {
+      event.source = 'store';
+      for (let i = 0; i < request.indices.length; i++) {
+        event.decide(WRITTEN, request.indices[i], UNKNOWN, request.values[i]);
+      }
+    }
+    const started = performance.now();
+    try {
+      await answered(() => this.store.put(request.indices, request.values));
+    } finally {
+      event?.waited(usSince(started));
+    }
     return { op: 'PUT', indices: request.indices, values: request.values };
   }
 
-  async clear(): Promise<ClrReply> {
-    await answered(() => this.store.clear());
+  async clear(event?: EventRecord): Promise<ClrReply> {
+    if (event !== undefined) {
+      event.source = 'store';
+      event.decide(CLEARED, -1, this.size);
+    }
+    const started = performance.now();
+    try {
+      await answered(() => this.store.clear());
+    } finally {
+      event?.waited(usSince(started));
+    }
     return { op: 'CLR' };
   }
 
@@ -97,8 +130,36 @@ export class TableService implements OnApplicationShutdown {
     await this.store.close();
   }
 
-  private read<T>(indices: readonly number[], reply: (values: bigint[]) => T): T | Promise<T> {
+  /** The store's values of `indices` (each a `read` decision), made into the reply. */
+  private read<T>(
+    indices: readonly number[],
+    event: EventRecord | undefined,
+    reply: (values: bigint[]) => T,
+  ): T | Promise<T> {
+    const started = performance.now();
     const values = answered(() => this.store.read(indices));
-    return values instanceof Promise ? values.then(reply) : reply(values);
+    if (!(values instanceof Promise)) return reply(readDecisions(event, indices, values));
+    if (event !== undefined) event.source = 'store';
+    return values.then(
+      (read) => {
+        event?.waited(usSince(started));
+        return reply(readDecisions(event, indices, read));
+      },
+      (error: unknown) => {
+        event?.waited(usSince(started));
+        throw error;
+      },
+    );
   }
+}
+
+function readDecisions(
+  event: EventRecord | undefined,
+  indices: readonly number[],
+  values: bigint[],
+): bigint[] {
+  if (event !== undefined) {
+    for (let i = 0; i < indices.length; i++) event.decide(READ, indices[i], UNKNOWN, values[i]);
+  }
+  return values;
 }
