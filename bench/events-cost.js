@@ -10,19 +10,8 @@
 'use strict';
 const { spawn } = require('node:child_process');
 const { join } = require('node:path');
-const os = require('node:os');
 const { entries, ensureBuilt, root } = require('../scripts/run');
-const {
-  seconds,
-  rounds,
-  children,
-  start,
-  bench,
-  cpuSeconds,
-  median,
-  fmt,
-  runScript,
-} = require('./harness');
+const { children, compareProxies, fmt, runScript, start } = require('./harness');
 
 async function main() {
   const other = process.argv[2];
@@ -54,52 +43,13 @@ async function main() {
     ['events, nobody listening', unwatched],
     ['events, one subscriber', watched],
   ];
-  const loads = [
-    ['50 connections', ['-c', '50', '--keys', '5']],
-    ['50 connections, pipeline 16', ['-c', '50', '--keys', '5', '-P', '16']],
-  ];
-  const samples = new Map();
-  for (let round = 1; round <= rounds; round++) {
-    for (const [load, flags] of loads) {
-      for (const [name, proxy] of proxies) {
-        process.stderr.write(`round ${round}/${rounds}: ${load}, ${name} (${seconds} s)\n`);
-        const key = `${load} | ${name}`;
-        const cpuBefore = cpuSeconds(proxy.child.pid);
-        const result = await bench(proxy.port, proxy.admin, flags);
-        const cpuUs = ((cpuSeconds(proxy.child.pid) - cpuBefore) * 1e6) / result.requests;
-        samples.set(key, [...(samples.get(key) ?? []), { ...result, cpuUs }]);
-      }
-    }
-  }
-  const out = [
-    '| load | proxy | req/s (median) | req/s (min–max) | × without events | proxy CPU µs/request | × without events | p50 ms | p99 ms |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-  ];
-  for (const [load] of loads) {
-    const baseline = samples.get(`${load} | ${proxies[0][0]}`);
-    const base = median(baseline.map((r) => r.throughput));
-    const baseCpu = median(baseline.map((r) => r.cpuUs));
-    for (const [name] of proxies) {
-      const list = samples.get(`${load} | ${name}`);
-      const throughput = median(list.map((r) => r.throughput));
-      const cpuUs = median(list.map((r) => r.cpuUs));
-      const all = list.map((r) => r.throughput);
-      out.push(
-        `| ${load} | ${name} | ${fmt(throughput)} | ${fmt(Math.min(...all))}–${fmt(Math.max(...all))} | ` +
-          `${fmt(throughput / base, 3)} | ${fmt(cpuUs, 2)} | ${fmt(cpuUs / baseCpu, 3)} | ` +
-          `${fmt(median(list.map((r) => r.latencyMs.p50)), 3)} | ${fmt(median(list.map((r) => r.latencyMs.p99)), 3)} |`,
-      );
-    }
-  }
+  const { table, machine } = await compareProxies(proxies);
   const seen = await (await fetch(`${watched.admin}/events/recent?limit=1`)).json();
-  out.push(
+  const out = [
+    ...table,
     '',
-    `events recorded by the watched proxy: ${fmt(seen.nextSeq - 1)}; ` +
-      `machine: ${os.cpus().length} x ${os.cpus()[0].model}, Node ${process.version}, load average ${os
-        .loadavg()
-        .map((n) => n.toFixed(1))
-        .join(' ')}; ${rounds} interleaved rounds of ${seconds} s, medians`,
-  );
+    `events recorded by the watched proxy: ${fmt(seen.nextSeq - 1)}; ${machine}`,
+  ];
   process.stdout.write(out.join('\n') + '\n');
 }
 

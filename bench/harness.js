@@ -5,6 +5,7 @@ const { spawn, execFile } = require('node:child_process');
 const { createInterface } = require('node:readline');
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
+const os = require('node:os');
 const { entries, root } = require('../scripts/run');
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 4);
@@ -60,6 +61,63 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 const fmt = (n, d = 0) =>
   n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
 
+/** The hit-path loads the cost scripts compare proxies on: all hits on 5 keys. */
+const HIT_LOADS = [
+  ['50 connections', ['-c', '50', '--keys', '5']],
+  ['50 connections, pipeline 16', ['-c', '50', '--keys', '5', '-P', '16']],
+];
+
+/**
+ * Runs each load against each proxy (`[name, app]`, the first the baseline) in BENCH_ROUNDS
+ * interleaved rounds, reading each proxy's CPU time around each run; resolves with a Markdown
+ * table of medians (throughput and CPU µs per request, each also relative to the baseline) and
+ * a line that says the machine and its load.
+ */
+async function compareProxies(proxies, loads = HIT_LOADS) {
+  const samples = new Map();
+  for (let round = 1; round <= rounds; round++) {
+    for (const [load, flags] of loads) {
+      for (const [name, app] of proxies) {
+        process.stderr.write(`round ${round}/${rounds}: ${load}, ${name} (${seconds} s)\n`);
+        const cpuBefore = cpuSeconds(app.child.pid);
+        const result = await bench(app.port, app.admin, flags);
+        const cpuUs = ((cpuSeconds(app.child.pid) - cpuBefore) * 1e6) / result.requests;
+        const key = `${load} | ${name}`;
+        samples.set(key, [...(samples.get(key) ?? []), { ...result, cpuUs }]);
+      }
+    }
+  }
+  const baseline = `× ${proxies[0][0]}`;
+  const out = [
+    `| load | proxy | req/s (median) | req/s (min–max) | ${baseline} | proxy CPU µs/request | ${baseline} | p50 ms | p99 ms |`,
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const [load] of loads) {
+    const base = samples.get(`${load} | ${proxies[0][0]}`);
+    const baseThroughput = median(base.map((r) => r.throughput));
+    const baseCpu = median(base.map((r) => r.cpuUs));
+    for (const [name] of proxies) {
+      const list = samples.get(`${load} | ${name}`);
+      const throughput = median(list.map((r) => r.throughput));
+      const cpuUs = median(list.map((r) => r.cpuUs));
+      const all = list.map((r) => r.throughput);
+      out.push(
+        `| ${load} | ${name} | ${fmt(throughput)} | ${fmt(Math.min(...all))}–${fmt(Math.max(...all))} | ` +
+          `${fmt(throughput / baseThroughput, 3)} | ${fmt(cpuUs, 2)} | ${fmt(cpuUs / baseCpu, 3)} | ` +
+          `${fmt(median(list.map((r) => r.latencyMs.p50)), 3)} | ${fmt(median(list.map((r) => r.latencyMs.p99)), 3)} |`,
+      );
+    }
+  }
+  const load = os
+    .loadavg()
+    .map((n) => n.toFixed(1))
+    .join(' ');
+  const machine =
+    `machine: ${os.cpus().length} x ${os.cpus()[0].model}, Node ${process.version}, ` +
+    `load average ${load}; ${rounds} interleaved rounds of ${seconds} s, medians`;
+  return { table: out, machine };
+}
+
 /** Runs `main`, reports a failure on stderr, and stops every process it started. */
 function runScript(main) {
   main()
@@ -72,4 +130,15 @@ function runScript(main) {
     });
 }
 
-module.exports = { seconds, rounds, children, start, bench, cpuSeconds, median, fmt, runScript };
+module.exports = {
+  seconds,
+  rounds,
+  children,
+  start,
+  bench,
+  cpuSeconds,
+  median,
+  fmt,
+  runScript,
+  compareProxies,
+};

@@ -68,6 +68,7 @@ function measure(library, stream, maxCapacity) {
     const bank = new library.ShadowBank({ maxCapacity });
     const started = process.cpuUsage();
     feed(bank, stream);
+    bank.flush();
     const used = process.cpuUsage(started);
     samples.push(((used.user + used.system) * 1000) / requests);
   }
@@ -77,7 +78,10 @@ function measure(library, stream, maxCapacity) {
 function main() {
   ensureBuilt();
   const library = require(join(root, 'dist/apps/proxy/libs/policies/src'));
-  const workload = require(join(root, 'dist/apps/client-cli/apps/client-cli/src/bench/workload'));
+  const workload = {
+    ...require(join(root, 'dist/apps/client-cli/apps/client-cli/src/bench/workload')),
+    seededRandom: require(join(root, 'dist/apps/client-cli/libs/client/src')).seededRandom,
+  };
   const workloads = {
     'all hits (5 keys)': { keys: 5, distribution: 'uniform' },
     'zipf 1.0, 100 keys, 10% writes': { keys: 100, distribution: 'zipf', writes: 0.1 },

@@ -204,8 +204,10 @@ function committedDashboard(file: string): DashboardJson {
   return JSON.parse(readFileSync(join(GRAFANA, 'dashboards', file), 'utf8')) as DashboardJson;
 }
 
-function panelExpr(file: string, title: string): string {
-  const found = panelQueries(committedDashboard(file)).filter((q) => q.panel === title);
+function panelExpr(file: string, title: string, refId?: string): string {
+  const found = panelQueries(committedDashboard(file)).filter(
+    (q) => q.panel === title && (refId === undefined || q.refId === refId),
+  );
   if (found.length !== 1)
     throw new Error(`${file} has ${found.length} targets in a panel titled "${title}"`);
   return found[0].expr;
@@ -465,6 +467,25 @@ describe('a real Prometheus scraping the server and the proxy', () => {
     });
     // From rates: both counters are extrapolated alike, so only float rounding may differ.
     expect(overWindow).toBeCloseTo(HIT_RATIO, 9);
+  });
+
+  it('shows in the "What if" row every policy at the live capacity, FIFO with the live hit ratio', async () => {
+    // At capacity 5 this sequence leaves every policy the same hits: the PUT stores 0, 1, 2,
+    // the 9 lookups of them hit, and 3, 4, 5 miss.
+    const atLive = await query(
+      expand(panelExpr('cache.json', 'Hit ratio per policy at the live capacity', 'A')),
+    );
+    const curve = await query(expand(panelExpr('cache.json', 'Miss-ratio curve per policy')));
+    const byPolicy = (samples: VectorSample[]) =>
+      Object.fromEntries(samples.map((s) => [s.metric.policy, Number(s.value[1])]));
+    const everyPolicy = (value: number) =>
+      Object.fromEntries(['arc', 'clock', 'fifo', 'lfu', 'lru', 'sieve'].map((p) => [p, value]));
+    expect(byPolicy(atLive)).toEqual(everyPolicy(HIT_RATIO));
+    expect(byPolicy(curve.filter((s) => s.metric.capacity === '5'))).toEqual(
+      everyPolicy(1 - HIT_RATIO),
+    );
+    // Capacities 1..10 (twice the live capacity), each policy at each.
+    expect(curve).toHaveLength(6 * 10);
   });
 
   it.each([

@@ -6,6 +6,8 @@ import { addBenchCommand } from './bench/bench.command';
 import { addEventCommands } from './events/events.command';
 import { replyJson, replyText } from './format';
 import { readView, renderView } from './inspect';
+import { addConfigCommand } from './policies/config.command';
+import { addPolicyCommands } from './policies/policies.command';
 import { addRequest, clrRequest, getRequest, putRequest } from './requests';
 import { CliError, EXIT, Session, ShownFailure } from './session';
 
@@ -33,6 +35,9 @@ export const COMMANDS = [
   'raw',
   'inspect',
   'bench',
+  'policies',
+  'simulate',
+  'config',
   'watch',
   'trace',
   'help',
@@ -117,6 +122,8 @@ export function addCommands(
       output.out(json ? JSON.stringify(view) : renderView(view));
     });
   addBenchCommand(program, options, output);
+  addPolicyCommands(program, options, output);
+  addConfigCommand(program, options, output);
   return program;
 }
 
@@ -162,7 +169,7 @@ export function buildProgram(
     .addOption(
       new Option(
         '--proxy-admin <url>',
-        "proxy's admin API (for inspect, watch, trace, and bench's hit ratio)",
+        "proxy's admin API (for inspect, policies, config, watch, trace, and bench's hit ratio)",
       )
         .env('SEMICACHE_PROXY_ADMIN')
         .default('http://127.0.0.1:9001'),

@@ -1,4 +1,9 @@
-import { type Framing, ProtocolConnection, ReplyTimeoutError } from '@semicache/client';
+import {
+  AdminRequestError,
+  type Framing,
+  ProtocolConnection,
+  ReplyTimeoutError,
+} from '@semicache/client';
 
 /** Exit statuses of the CLI (also used as the status of a piped prompt session). */
 export const EXIT = { ok: 0, errorReply: 1, usage: 2, connection: 3 } as const;
@@ -20,6 +25,18 @@ export class ShownFailure extends CliError {
     super('the failure was printed with the output', exitCode);
     this.name = 'ShownFailure';
   }
+}
+
+/**
+ * An admin API failure as the CLI reports it: no answer is a connection failure, a refusal (an
+ * HTTP status with its message) an error reply. Anything else is returned as it is.
+ */
+export function adminFailure(error: unknown): unknown {
+  if (!(error instanceof AdminRequestError)) return error;
+  return new CliError(
+    error.message,
+    error.status === undefined ? EXIT.connection : EXIT.errorReply,
+  );
 }
 
 /** One connection to a proxy or server, opened on first use and reopened after it closes. */

@@ -13,6 +13,7 @@ import {
   statPanel,
   timeseriesPanel,
   timeseriesRow,
+  trendPanel,
 } from './common';
 import { connectionPanels, eventPanels, processPanels, requestPanels } from './shared-rows';
 
@@ -27,6 +28,19 @@ export const HIT_RATIO_EXPR =
 /** Hits over lookups since each proxy started (the /stats hit ratio, summed over proxies). */
 export const HIT_RATIO_SINCE_START_EXPR =
   `sum(${HITS}{${PROXY}}) / ` + `(sum(${HITS}{${PROXY}}) + sum(${MISSES}{${PROXY}}))`;
+
+const SHADOW_HIT_RATIO = 'semicache_shadow_hit_ratio';
+
+/**
+ * Each policy's shadow at the live capacity: the shadows' hit ratios joined on the capacity
+ * label of the cache's info series (averaged over the proxies).
+ */
+export const LIVE_CAPACITY_SHADOWS_EXPR =
+  `avg by (policy) (${SHADOW_HIT_RATIO}{${PROXY}} * on (job, instance, capacity) group_left () ` +
+  `semicache_cache_policy_info{${PROXY}})`;
+
+/** The miss ratio of every policy at every exported capacity (averaged over the proxies). */
+export const MISS_RATIO_CURVE_EXPR = `1 - avg by (policy, capacity) (${SHADOW_HIT_RATIO}{${PROXY}})`;
 
 /** Indices shown in the heat panels (Prometheus has series for the --heat-series hottest). */
 const HOTTEST = 10;
@@ -117,6 +131,37 @@ export function cacheDashboard(): Dashboard {
           { expr: `sum(semicache_cache_entries{${PROXY}})`, legend: 'entries' },
           { expr: `sum(semicache_cache_capacity{${PROXY}})`, legend: 'capacity' },
         ],
+      }),
+    );
+
+  builder = builder
+    .withRow(row(ids, 'What if'))
+    .withPanel(
+      timeseriesPanel(ids, {
+        title: 'Hit ratio per policy at the live capacity',
+        description:
+          "What each policy would have hit at the live cache's capacity on the same traffic (its shadow cache, since the shadows started), beside the live cache; with --shadows off there is no data.",
+        unit: 'percentunit',
+        width: 12,
+        min: 0,
+        max: 1,
+        queries: [
+          { expr: LIVE_CAPACITY_SHADOWS_EXPR, legend: '{{policy}}' },
+          { expr: HIT_RATIO_SINCE_START_EXPR, legend: 'live cache (since start)' },
+        ],
+      }),
+    )
+    .withPanel(
+      trendPanel(ids, {
+        title: 'Miss-ratio curve per policy',
+        description:
+          'Misses over lookups of each policy against the capacity (1..16, or up to --shadow-max-capacity), on the live traffic; OPT, which needs the future, is in GET /policies and `semicache policies`.',
+        unit: 'percentunit',
+        width: 12,
+        min: 0,
+        max: 1,
+        matrix: { rows: 'capacity', columns: 'policy' },
+        queries: [{ expr: MISS_RATIO_CURVE_EXPR, legend: '{{policy}}', table: true }],
       }),
     );
 

@@ -28,6 +28,7 @@ import { DataqueryBuilder, PromQueryFormat } from '@grafana/grafana-foundation-s
 import * as bargauge from '@grafana/grafana-foundation-sdk/bargauge';
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
+import * as trend from '@grafana/grafana-foundation-sdk/trend';
 
 /** The datasource uid set in grafana/provisioning/datasources/prometheus.yaml. */
 export const DATASOURCE_UID = 'semicache-prometheus';
@@ -72,6 +73,8 @@ export interface Query {
   readonly instant?: boolean;
   /** Buckets of a histogram, shown as counts per bucket (Grafana de-accumulates `le`). */
   readonly heatmap?: boolean;
+  /** An instant query answered as a table (each label a column), not a range of samples. */
+  readonly table?: boolean;
 }
 
 /** Latency percentiles shown by default. */
@@ -104,7 +107,8 @@ function target(query: Query, index: number): DataqueryBuilder {
     .expr(query.expr)
     .legendFormat(query.legend);
   if (query.heatmap) built.format(PromQueryFormat.Heatmap);
-  return query.instant ? built.instant() : built.range();
+  if (query.table) built.format(PromQueryFormat.Table);
+  return query.instant || query.table ? built.instant() : built.range();
 }
 
 export interface PanelOptions {
@@ -120,7 +124,8 @@ export interface PanelOptions {
   readonly decimals?: number;
 }
 
-type PanelBuilder = timeseries.PanelBuilder | stat.PanelBuilder | bargauge.PanelBuilder;
+type PanelBuilder =
+  timeseries.PanelBuilder | stat.PanelBuilder | bargauge.PanelBuilder | trend.PanelBuilder;
 
 /** What every panel here starts with: its id, texts, datasource, unit and size. */
 function panelHead<P extends PanelBuilder>(
@@ -151,9 +156,15 @@ function panelData<P extends PanelBuilder>(panel: P, options: PanelOptions): P {
 
 /** A time series panel, legend shown as a list, tooltip listing every series. */
 export function timeseriesPanel(ids: PanelIds, options: PanelOptions): timeseries.PanelBuilder {
-  const panel = panelHead(new timeseries.PanelBuilder(), ids, options, 8)
+  const panel = withLines(panelHead(new timeseries.PanelBuilder(), ids, options, 8))
     .fillOpacity(10)
-    .showPoints(VisibilityMode.Never)
+    .showPoints(VisibilityMode.Never);
+  return panelData(panel, options);
+}
+
+/** A panel of lines: the legend as a list below, the tooltip listing every series. */
+function withLines<P extends timeseries.PanelBuilder | trend.PanelBuilder>(panel: P): P {
+  panel
     .legend(
       new VizLegendOptionsBuilder()
         .showLegend(true)
@@ -163,7 +174,7 @@ export function timeseriesPanel(ids: PanelIds, options: PanelOptions): timeserie
     .tooltip(
       new VizTooltipOptionsBuilder().mode(TooltipDisplayMode.Multi).sort(SortOrder.Descending),
     );
-  return panelData(panel, options);
+  return panel;
 }
 
 export interface StatOptions extends PanelOptions {
@@ -183,6 +194,36 @@ export function statPanel(ids: PanelIds, options: StatOptions): stat.PanelBuilde
         .steps([...(options.thresholds ?? [{ value: null, color: 'green' }])]),
     );
   if (options.mappings !== undefined) panel.mappings([...options.mappings]);
+  return panelData(panel, options);
+}
+
+/**
+ * One instant table query drawn as lines against a numeric field (not time): `matrix` turns its
+ * rows into that field (the values of label `rows`, as numbers, ascending) and one column per
+ * value of label `columns`.
+ */
+export interface TrendOptions extends PanelOptions {
+  readonly matrix: { readonly rows: string; readonly columns: string };
+}
+
+export function trendPanel(ids: PanelIds, options: TrendOptions): trend.PanelBuilder {
+  const { rows, columns } = options.matrix;
+  const grouped = `${rows}\\${columns}`;
+  const panel = withLines(panelHead(new trend.PanelBuilder(), ids, options, 8))
+    .xField(rows)
+    .showPoints(VisibilityMode.Always)
+    .transformations([
+      {
+        id: 'groupingToMatrix',
+        options: { rowField: rows, columnField: columns, valueField: 'Value' },
+      },
+      { id: 'organize', options: { renameByName: { [grouped]: rows } } },
+      {
+        id: 'convertFieldType',
+        options: { conversions: [{ targetField: rows, destinationType: 'number' }], fields: {} },
+      },
+      { id: 'sortBy', options: { fields: {}, sort: [{ field: rows }] } },
+    ]);
   return panelData(panel, options);
 }
 

@@ -61,6 +61,67 @@ export interface CacheView {
   readonly entries: readonly CachedEntry[];
 }
 
+/** What one cache (a policy at a capacity) did with the lookups it saw. */
+export interface PolicyCounts {
+  /** `fifo`, `lru`, `clock`, `lfu`, `sieve`, `arc`, or `opt` (Bélády's optimum). */
+  readonly policy: string;
+  readonly capacity: number;
+  readonly lookups: number;
+  readonly hits: number;
+  readonly misses: number;
+  /** hits / lookups; 0 when there was no lookup. */
+  readonly hitRatio: number;
+}
+
+/** The proxy's `GET /policies`: every policy at every small capacity on the live traffic. */
+export interface PoliciesView {
+  /** The live cache's policy and capacity now. */
+  readonly live: { readonly policy: string; readonly capacity: number };
+  readonly shadows: {
+    /** When these counts began (ISO): at start, or when the range last had to grow. */
+    readonly since: string;
+    readonly maxCapacity: number;
+    /**
+     * Lookups sent to the server without consulting the cache (a write on the index in flight,
+     * or invalidations down): misses in every shadow.
+     */
+    readonly bypassedLookups: number;
+    /** Values fetched for a miss and not stored, a write having raced the fetch. */
+    readonly skippedFills: number;
+    /** Policy by policy, capacities 1..maxCapacity. */
+    readonly results: readonly PolicyCounts[];
+  };
+  /** Bélády's OPT over the last `window` trace entries, computed for this answer. */
+  readonly opt: {
+    readonly window: number;
+    /** Entries (lookups, writes, clears) it holds now, of which `lookups` lookups. */
+    readonly entries: number;
+    readonly lookups: number;
+    /** Whether the window holds every entry since `shadows.since`: then OPT and the shadows count the same lookups. */
+    readonly coversShadows: boolean;
+    /** Whether every capacity 1..maxCapacity was computed within `budgetMs`. */
+    readonly complete: boolean;
+    readonly elapsedMs: number;
+    readonly budgetMs: number;
+    readonly results: readonly PolicyCounts[];
+  };
+}
+
+/** The body of the proxy's `PUT /config`: either or both. */
+export interface ConfigChange {
+  readonly capacity?: number;
+  readonly eviction?: string;
+}
+
+/** The proxy's answer to `PUT /config`: the cache now, and what the change evicted. */
+export interface ConfigView {
+  readonly policy: string;
+  readonly capacity: number;
+  readonly size: number;
+  /** Indices evicted by a smaller capacity, in the order they went. */
+  readonly evicted: readonly number[];
+}
+
 /** One index's heat in the proxy's `GET /heat`. */
 export interface IndexHeat {
   readonly index: number;

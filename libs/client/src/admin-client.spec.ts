@@ -55,20 +55,68 @@ describe('ProxyAdmin and ServerAdmin', () => {
     });
     const proxy = new ProxyAdmin(url);
     const server = new ServerAdmin(url);
-    await Promise.all([proxy.stats(), proxy.cache(), proxy.health()]);
+    await Promise.all([proxy.stats(), proxy.cache(), proxy.health(), proxy.policies()]);
     await Promise.all([server.table(), server.entry(7), server.health()]);
     expect(paths.sort()).toEqual(
-      ['/stats', '/cache', '/health', '/table', '/table/7', '/health'].sort(),
+      ['/stats', '/cache', '/health', '/policies', '/table', '/table/7', '/health'].sort(),
     );
   });
 
-  it('a typed read of anything but 200 fails with the URL and the status', async () => {
-    const url = await serve(json(404, { message: 'Cannot GET /stats' }));
-    const read = new ProxyAdmin(url).stats();
-    await expect(read).rejects.toMatchObject({
+  it('a typed read of anything but 200 fails with the URL, the status and the refusal', async () => {
+    const url = await serve(json(404, { error: 'SHADOWS_OFF', message: 'shadows are off' }));
+    await expect(new ProxyAdmin(url).policies()).rejects.toMatchObject({
       name: 'AdminRequestError',
       status: 404,
-      message: `${url}/stats answered HTTP 404`,
+      message: `${url}/policies answered HTTP 404: shadows are off`,
     });
+    const bare = await serve(json(500, null));
+    await expect(new ProxyAdmin(bare).stats()).rejects.toMatchObject({
+      status: 500,
+      message: `${bare}/stats answered HTTP 500`,
+    });
+  });
+
+  it('configure PUTs the change as JSON with the token as a Bearer credential', async () => {
+    const seen: { method?: string; url?: string; type?: string; auth?: string; body: string }[] =
+      [];
+    const url = await serve((request, response) => {
+      let body = '';
+      request.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+      request.on('end', () => {
+        const { method, url: path, headers } = request;
+        seen.push({
+          method,
+          url: path,
+          type: headers['content-type'],
+          auth: headers.authorization,
+          body,
+        });
+        json(200, { policy: 'lru', capacity: 8, size: 0, evicted: [] })(request, response);
+      });
+    });
+    const proxy = new ProxyAdmin(url);
+    expect(await proxy.configure({ capacity: 8, eviction: 'lru' }, 'abc')).toEqual({
+      policy: 'lru',
+      capacity: 8,
+      size: 0,
+      evicted: [],
+    });
+    await proxy.configure({ capacity: 2 }, undefined);
+    expect(seen).toEqual([
+      {
+        method: 'PUT',
+        url: '/config',
+        type: 'application/json',
+        auth: 'Bearer abc',
+        body: '{"capacity":8,"eviction":"lru"}',
+      },
+      {
+        method: 'PUT',
+        url: '/config',
+        type: 'application/json',
+        auth: undefined,
+        body: '{"capacity":2}',
+      },
+    ]);
   });
 });

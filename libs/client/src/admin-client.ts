@@ -2,7 +2,10 @@ import type { RecentEvents } from './events-api';
 import type {
   AdminRefusal,
   CacheView,
+  ConfigChange,
+  ConfigView,
   HeatView,
+  PoliciesView,
   ProxyHealth,
   ProxyStats,
   ServerHealth,
@@ -30,21 +33,47 @@ export interface JsonAnswer<T> {
   readonly body: T;
 }
 
+/** A request other than a plain GET: a method, a JSON body, an admin token. */
+export interface JsonRequest {
+  readonly method?: 'GET' | 'PUT';
+  /** Sent as JSON. */
+  readonly body?: unknown;
+  /** Sent as `Authorization: Bearer TOKEN`. */
+  readonly token?: string;
+}
+
 /**
- * GETs `url` and parses its JSON body, whatever the HTTP status. Fails with `AdminRequestError`
- * when nothing answers within `timeoutMs` or the body is not JSON.
+ * Requests `url` (GET by default) and parses its JSON body, whatever the HTTP status. Fails
+ * with `AdminRequestError` when nothing answers within `timeoutMs` or the body is not JSON.
  */
-export async function getJson<T = unknown>(
+export async function requestJson<T = unknown>(
   url: string,
+  request: JsonRequest = {},
   timeoutMs = DEFAULT_ADMIN_TIMEOUT_MS,
 ): Promise<JsonAnswer<T>> {
+  const headers: Record<string, string> = {};
+  if (request.body !== undefined) headers['content-type'] = 'application/json';
+  if (request.token !== undefined) headers.authorization = `Bearer ${request.token}`;
   try {
     // One signal for the whole exchange: a body that stalls times out like a silent server.
-    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    const response = await fetch(url, {
+      method: request.method ?? 'GET',
+      headers,
+      body: request.body === undefined ? undefined : JSON.stringify(request.body),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
     return { status: response.status, body: (await response.json()) as T };
   } catch (error) {
     throw new AdminRequestError(url, `cannot read ${url}: ${(error as Error).message}`);
   }
+}
+
+/** `requestJson` of a plain GET. */
+export function getJson<T = unknown>(
+  url: string,
+  timeoutMs = DEFAULT_ADMIN_TIMEOUT_MS,
+): Promise<JsonAnswer<T>> {
+  return requestJson<T>(url, {}, timeoutMs);
 }
 
 /** An app's admin API at `baseUrl` (e.g. `http://127.0.0.1:9001`). */
@@ -59,17 +88,26 @@ abstract class AdminApi {
     return this.ok(`/events/recent?limit=${limit}`);
   }
 
-  /** The answer to `GET path`, whatever its status. */
-  protected answer<T>(path: string): Promise<JsonAnswer<T>> {
-    return getJson<T>(`${this.baseUrl}${path}`, this.timeoutMs);
+  /** The answer to `path` (a GET unless `request` says otherwise), whatever its status. */
+  protected answer<T>(path: string, request?: JsonRequest): Promise<JsonAnswer<T>> {
+    return requestJson<T>(`${this.baseUrl}${path}`, request, this.timeoutMs);
   }
 
-  /** The body of a 200 answer to `GET path`; any other status is an `AdminRequestError`. */
-  protected async ok<T>(path: string): Promise<T> {
+  /**
+   * The body of a 200 answer to `path`; any other status is an `AdminRequestError`, with the
+   * refusal's message when the body has one.
+   */
+  protected async ok<T>(path: string, request?: JsonRequest): Promise<T> {
     const url = `${this.baseUrl}${path}`;
-    const { status, body } = await getJson<T>(url, this.timeoutMs);
-    if (status !== 200) throw new AdminRequestError(url, `${url} answered HTTP ${status}`, status);
-    return body;
+    const { status, body } = await requestJson<T | Partial<AdminRefusal>>(
+      url,
+      request,
+      this.timeoutMs,
+    );
+    if (status === 200) return body as T;
+    const refusal = body as Partial<AdminRefusal> | null;
+    const why = typeof refusal?.message === 'string' ? `: ${refusal.message}` : '';
+    throw new AdminRequestError(url, `${url} answered HTTP ${status}${why}`, status);
   }
 }
 
@@ -81,6 +119,16 @@ export class ProxyAdmin extends AdminApi {
 
   cache(): Promise<CacheView> {
     return this.ok('/cache');
+  }
+
+  /** 200, or 404 `SHADOWS_OFF` when the proxy runs with `--shadows off`. */
+  policies(): Promise<PoliciesView> {
+    return this.ok('/policies');
+  }
+
+  /** Changes the live cache (`PUT /config`, with the admin token). */
+  configure(change: ConfigChange, token: string | undefined): Promise<ConfigView> {
+    return this.ok('/config', { method: 'PUT', body: change, token });
   }
 
   /** The `limit` indices with the most lookups. */

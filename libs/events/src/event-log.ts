@@ -283,16 +283,18 @@ export class EventLog {
 
   /**
    * Records decisions taken outside any client request (`op` CONFIG or INVALIDATE, no
-   * connection): `decide` fills the record, which is then committed like a request's.
+   * connection): `decide` fills the record, which is then committed like a request's; returns
+   * what `decide` returns.
    */
-  recordOutside(op: EventOp, decide: (record: EventRecord) => void): void {
+  recordOutside<T>(op: EventOp, decide: (record: EventRecord) => T): T {
     const record = this.take();
     record.begin(NO_CONNECTION, performance.now(), this.defaultSource);
     record.request(op, []);
-    decide(record);
+    const result = decide(record);
     record.finish(performance.now());
     this.commit(record);
     this.release(record);
+    return result;
   }
 
   /** Whether the ring still holds the event with this seq. */

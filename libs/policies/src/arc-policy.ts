@@ -22,16 +22,21 @@ const B2 = 3;
  */
 export class ArcPolicy implements EvictionPolicy {
   readonly name = 'arc';
-  readonly reason = 'adaptive';
+  /** The list the latest victim left. */
+  reason: 'arc-t1' | 'arc-t2' = 'arc-t1';
   private readonly pool = new NodePool();
   private readonly index = new KeyIndex();
   private readonly lists = [this.pool.list(), this.pool.list(), this.pool.list(), this.pool.list()];
   private readonly lengths = new Int32Array(4);
   private p = 0;
-  readonly capacity: number;
+  private c: number;
 
   constructor(capacity: number) {
-    this.capacity = checkedCapacity(capacity);
+    this.c = checkedCapacity(capacity);
+  }
+
+  get capacity(): number {
+    return this.c;
   }
 
   get size(): number {
@@ -54,7 +59,7 @@ export class ArcPolicy implements EvictionPolicy {
     if (list === T1 || list === T2) throw new Error(`key ${key} is already cached`);
     const ghost = list === B1 || list === B2;
     if (ghost) this.adapt(list);
-    const evicted = this.size >= this.capacity ? this.replace(list === B2) : undefined;
+    const evicted = this.size >= this.c ? this.replace(list === B2) : undefined;
     if (ghost) {
       this.move(node, T2);
     } else {
@@ -95,6 +100,24 @@ export class ArcPolicy implements EvictionPolicy {
     return this.size === 0 ? undefined : this.replace(false);
   }
 
+  /**
+   * Shrinking evicts by REPLACE until the cached keys fit, then caps the target at the new
+   * capacity and forgets the oldest ghosts until the lists' bounds hold again (|T1|+|B1| <= c,
+   * all four <= 2c). Growing keeps everything.
+   */
+  resize(capacity: number): number[] {
+    const c = checkedCapacity(capacity);
+    const evicted: number[] = [];
+    while (this.size > c) evicted.push(this.replace(false));
+    this.c = c;
+    this.p = Math.min(this.p, c);
+    while (this.lengths[T1] + this.lengths[B1] > c) this.forget(this.pool.next[this.lists[B1]]);
+    while (this.size + this.lengths[B1] + this.lengths[B2] > 2 * c) {
+      this.forget(this.pool.next[this.lists[B2]]);
+    }
+    return evicted;
+  }
+
   order(): number[] {
     const once = this.pool.keys(this.lists[T1]);
     const again = this.pool.keys(this.lists[T2]);
@@ -111,6 +134,7 @@ export class ArcPolicy implements EvictionPolicy {
   /** REPLACE: the least recent key of T1 or T2 becomes a ghost; returns it. */
   private replace(incomingInB2: boolean): number {
     const from = this.fromT1(this.lengths[T1], this.lengths[T2], incomingInB2) ? T1 : T2;
+    this.reason = from === T1 ? 'arc-t1' : 'arc-t2';
     const victim = this.pool.next[this.lists[from]];
     this.move(victim, from === T1 ? B1 : B2);
     return this.pool.key[victim];
@@ -125,7 +149,7 @@ export class ArcPolicy implements EvictionPolicy {
   private adapt(ghosts: number): void {
     const b1 = this.lengths[B1];
     const b2 = this.lengths[B2];
-    if (ghosts === B1) this.p = Math.min(this.capacity, this.p + (b1 >= b2 ? 1 : b2 / b1));
+    if (ghosts === B1) this.p = Math.min(this.c, this.p + (b1 >= b2 ? 1 : b2 / b1));
     else this.p = Math.max(0, this.p - (b2 >= b1 ? 1 : b1 / b2));
   }
 
@@ -137,9 +161,9 @@ export class ArcPolicy implements EvictionPolicy {
   private trimGhosts(): void {
     const t1 = this.lengths[T1];
     const b1 = this.lengths[B1];
-    if (t1 + b1 >= this.capacity) {
+    if (t1 + b1 >= this.c) {
       this.forget(this.pool.next[this.lists[B1]]);
-    } else if (t1 + b1 + this.lengths[T2] + this.lengths[B2] >= 2 * this.capacity) {
+    } else if (t1 + b1 + this.lengths[T2] + this.lengths[B2] >= 2 * this.c) {
       this.forget(this.pool.next[this.lists[B2]]);
     }
   }

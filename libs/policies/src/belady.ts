@@ -17,8 +17,18 @@ const NEVER = Number.POSITIVE_INFINITY;
  * (the write brings it back for free, the clear takes it away), so its next use is "never".
  */
 export function belady(trace: Trace, capacities: readonly number[]): PolicyResult[] {
+  const atCapacity = planBelady(trace);
+  return capacities.map((capacity) => atCapacity(capacity));
+}
+
+/**
+ * Bélády's OPT over `trace`, one capacity per call: the look-ahead over the trace is made once,
+ * each call then replays it at one capacity (O(n log C)). For a caller that must stay
+ * responsive between capacities, or stop after a time.
+ */
+export function planBelady(trace: Trace): (capacity: number) => PolicyResult {
   const { keys, nextUse, distinct } = plan(trace);
-  return capacities.map((capacity) => {
+  return (capacity) => {
     const cache = new FarthestFirst(distinct, checkedCapacity(capacity));
     let hits = 0;
     let misses = 0;
@@ -35,7 +45,7 @@ export function belady(trace: Trace, capacities: readonly number[]): PolicyResul
       }
     }
     return policyResult('opt', capacity, hits, misses);
-  });
+  };
 }
 
 /** Each entry's key as a dense number, and the position of the next use of its key after it. */

@@ -182,7 +182,7 @@ describe.each(EVICTION_POLICIES)('%s eviction policy', (name) => {
   it('is named after the flag value that selects it, with the rule it evicts by', () => {
     const policy = createPolicy(name, 1);
     expect(policy.name).toBe(name);
-    expect(policy.reason).toBe(EVICTION_REASONS[name]);
+    expect(policy.reason).toBe(EVICTION_REASONS[name][0]);
   });
 });
 

@@ -2,16 +2,20 @@
 export const EVICTION_POLICIES = ['fifo', 'lru', 'clock', 'lfu', 'sieve', 'arc'] as const;
 export type EvictionPolicyName = (typeof EVICTION_POLICIES)[number];
 
-/** The rule a policy evicts by, as an "evicted" event names it. */
+/**
+ * The rules a policy evicts by, as "evicted" events name them: one for each policy but ARC,
+ * which names the list its victim left (`arc-t1`: keys used once since stored, `arc-t2`: keys
+ * used again).
+ */
 export const EVICTION_REASONS = {
-  fifo: 'oldest',
-  lru: 'least-recent',
-  clock: 'unreferenced',
-  lfu: 'least-frequent',
-  sieve: 'unvisited',
-  arc: 'adaptive',
-} as const satisfies Record<EvictionPolicyName, string>;
-export type EvictionReason = (typeof EVICTION_REASONS)[EvictionPolicyName];
+  fifo: ['oldest'],
+  lru: ['least-recent'],
+  clock: ['unreferenced'],
+  lfu: ['least-frequent'],
+  sieve: ['unvisited'],
+  arc: ['arc-t1', 'arc-t2'],
+} as const satisfies Record<EvictionPolicyName, readonly [string, ...string[]]>;
+export type EvictionReason = (typeof EVICTION_REASONS)[EvictionPolicyName][number];
 
 /**
  * Decides which cached key goes when the cache is full. The cache owns the values and tells the
@@ -23,6 +27,10 @@ export type EvictionReason = (typeof EVICTION_REASONS)[EvictionPolicyName];
  */
 export interface EvictionPolicy {
   readonly name: EvictionPolicyName;
+  /**
+   * The rule its latest eviction followed (before any, the first of its EVICTION_REASONS): read
+   * it right after the call that evicted.
+   */
   readonly reason: EvictionReason;
   /** How many keys it holds at most. */
   readonly capacity: number;
@@ -40,6 +48,11 @@ export interface EvictionPolicy {
   cleared(): void;
   /** Evicts the next victim, as for a key never seen, and returns it (undefined when empty). */
   evict(): number | undefined;
+  /**
+   * Changes the capacity. A smaller one than the keys held evicts by the policy's own rule, one
+   * victim after another, until they fit; returns the evicted keys in the order they went.
+   */
+  resize(capacity: number): number[];
   /**
    * The cached keys in eviction order, next victim first: the order in which they would go if
    * they were evicted one after the other with no further access. Computed on demand (O(n)).

@@ -3,6 +3,7 @@ export * from './queue-policies';
 export * from './lfu-policy';
 export * from './arc-policy';
 export * from './create-policy';
+export * from './copy-state';
 export * from './key-cache';
 export * from './shadow-bank';
 export * from './trace';

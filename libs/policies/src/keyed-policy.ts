@@ -15,11 +15,15 @@ import { NIL } from './node-pool';
 export abstract class KeyedPolicy implements EvictionPolicy {
   abstract readonly name: EvictionPolicyName;
   abstract readonly reason: EvictionReason;
-  readonly capacity: number;
   protected readonly index = new KeyIndex();
+  private room: number;
 
   constructor(capacity: number) {
-    this.capacity = checkedCapacity(capacity);
+    this.room = checkedCapacity(capacity);
+  }
+
+  get capacity(): number {
+    return this.room;
   }
 
   get size(): number {
@@ -32,7 +36,7 @@ export abstract class KeyedPolicy implements EvictionPolicy {
 
   insert(key: number): number | undefined {
     if (this.index.get(key) !== NIL) throw new Error(`key ${key} is already cached`);
-    const evicted = this.index.size >= this.capacity ? this.evict() : undefined;
+    const evicted = this.index.size >= this.room ? this.evict() : undefined;
     this.index.set(key, this.add(key));
     return evicted;
   }
@@ -67,6 +71,13 @@ export abstract class KeyedPolicy implements EvictionPolicy {
   cleared(): void {
     this.index.clear();
     this.dropAll();
+  }
+
+  resize(capacity: number): number[] {
+    this.room = checkedCapacity(capacity);
+    const evicted: number[] = [];
+    while (this.index.size > this.room) evicted.push(this.evict()!);
+    return evicted;
   }
 
   abstract order(): number[];

@@ -5,6 +5,7 @@ import {
   EVICTION_POLICIES,
   type EvictionPolicyName,
   KeyCache,
+  copyPolicy,
   createPolicy,
 } from './index';
 
@@ -347,6 +348,87 @@ describe.each(EVICTION_POLICIES)('%s, whatever the operations', (name) => {
       }),
       { numRuns: RUNS },
     );
+  });
+});
+
+describe.each(EVICTION_POLICIES)('%s, resized at any point', (name) => {
+  it('evicts by its own rule (the first keys of its order) until it fits, then never holds more', () => {
+    fc.assert(
+      fc.property(capacity, operations, capacity, operations, (size, before, resized, after) => {
+        const cache = new KeyCache(name, size);
+        before.forEach((op) => run(cache, op));
+        const order = cache.policy.order();
+        const evicted = cache.policy.resize(resized);
+        expect(evicted).toEqual(order.slice(0, Math.max(0, order.length - resized)));
+        expect(cache.policy.capacity).toBe(resized);
+        expect(sorted(cache.policy.order())).toEqual(sorted(order.slice(evicted.length)));
+        for (const op of after) {
+          run(cache, op);
+          expect(cache.policy.size).toBeLessThanOrEqual(resized);
+        }
+        // Filled with keys it has not seen, it holds exactly the new capacity.
+        for (let i = 0; i < resized + 1; i++) cache.fill(5000 + i);
+        expect(cache.policy.size).toBe(resized);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('copies its whole state: the copy, with more room, answers as a policy of that capacity fed the same would', () => {
+    fc.assert(
+      fc.property(capacity, operations, fc.nat(3), operations, (size, before, more, after) => {
+        // Fed at `size` and at `size + more` alike, as long as the smaller never evicts.
+        const small = new KeyCache(name, size);
+        const large = new KeyCache(name, size + more);
+        for (const op of before) {
+          const inserts =
+            op.op === 'fill' || op.op === 'write' || (op.op === 'lookup' && op.fillOnMiss);
+          if (inserts && small.policy.size >= size && !small.policy.has(op.key)) break;
+          run(small, op);
+          run(large, op);
+        }
+        // A cache around the copy (its counts start at 0: compared from here on).
+        const copied = Object.assign(new KeyCache(name, 1), {
+          policy: copyPolicy(small.policy, size + more),
+        });
+        const counted = { hits: large.hits, misses: large.misses };
+        expect(copied.capacity).toBe(size + more);
+        expect(copied.policy.order()).toEqual(large.policy.order());
+        for (const op of after) {
+          run(copied, op);
+          run(large, op);
+          expect(copied.policy.order()).toEqual(large.policy.order());
+        }
+        expect([copied.hits, copied.misses]).toEqual([
+          large.hits - counted.hits,
+          large.misses - counted.misses,
+        ]);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('a copy is independent of the original', () => {
+    const original = createPolicy(name, 3);
+    original.insert(1);
+    original.insert(2);
+    const copy = copyPolicy(original, 5);
+    copy.insert(3);
+    copy.read(1);
+    copy.removed(2);
+    original.insert(4);
+    expect(original.order().sort()).toEqual([1, 2, 4]);
+    expect(copy.order().sort()).toEqual([1, 3]);
+    expect(() => copyPolicy(copy, 1)).toThrow(RangeError);
+  });
+
+  it('rejects a capacity that is not a positive integer, and keeps its keys', () => {
+    const policy = createPolicy(name, 3);
+    policy.insert(1);
+    for (const bad of [0, -1, 2.5, Number.NaN])
+      expect(() => policy.resize(bad)).toThrow(RangeError);
+    expect(policy.capacity).toBe(3);
+    expect(policy.order()).toEqual([1]);
   });
 });
 

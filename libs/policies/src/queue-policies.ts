@@ -16,7 +16,7 @@ abstract class ListPolicy extends KeyedPolicy {
 
   constructor(name: 'fifo' | 'lru' | 'clock' | 'sieve', capacity: number) {
     super(capacity);
-    this.reason = EVICTION_REASONS[name];
+    this.reason = EVICTION_REASONS[name][0];
   }
 
   protected add(key: number): number {

@@ -71,6 +71,16 @@ describe('ShadowBank', () => {
     bank.lookup(3, false);
     expect(counts(bank)).toEqual(['fifo@1: 1/4']);
   });
+
+  it('counts a lookup the live cache bypassed (a write in flight) as a miss in every shadow, changing none', () => {
+    const bank = new ShadowBank({ policies: ['lru', 'lfu'], maxCapacity: 2 });
+    bank.write(1);
+    bank.lookupBypassed(); // a lookup of 1 while a second write of 1 is in flight
+    bank.lookup(2, false);
+    bank.fill(2);
+    bank.lookup(1, true); // 1 is still where the write put it: no shadow lost it
+    expect(counts(bank)).toEqual(['lru@1: 0/3', 'lru@2: 1/2', 'lfu@1: 0/3', 'lfu@2: 1/2']);
+  });
 });
 
 /** What the bank and a standalone cache are both fed. */
@@ -86,6 +96,8 @@ interface Fed {
 type LiveOp =
   | { op: 'lookup' | 'write' | 'remove'; key: number }
   | { op: 'fill'; pick: number; skip: boolean }
+  | { op: 'bypass' }
+  | { op: 'flush' }
   | { op: 'clear' };
 const key = fc.nat(11);
 const liveOp: fc.Arbitrary<LiveOp> = fc.oneof(
@@ -97,20 +109,25 @@ const liveOp: fc.Arbitrary<LiveOp> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ op: fc.constant('write' as const), key }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('remove' as const), key }) },
   { weight: 1, arbitrary: fc.constant({ op: 'clear' as const }) },
+  { weight: 1, arbitrary: fc.constant({ op: 'bypass' as const }) },
+  { weight: 1, arbitrary: fc.constant({ op: 'flush' as const }) },
 );
 
 describe('ShadowBank, on any live workload', () => {
   it('counts for each policy and capacity what a standalone cache fed the same operations counts, and its live shadow what the live cache counts', () => {
+    // Twelve keys and capacities 1..K, K up to 8: groups split, some early, some late, some never.
     fc.assert(
       fc.property(
         fc.constantFrom(...EVICTION_POLICIES),
         fc.integer({ min: 1, max: 8 }),
+        fc.integer({ min: 0, max: 7 }),
         fc.array(liveOp, { maxLength: 250, size: 'max' }),
-        (livePolicy, liveCapacity, ops) => {
+        (livePolicy, liveCapacity, beyond, ops) => {
           const live = new KeyCache(livePolicy, liveCapacity);
-          const bank = new ShadowBank({ maxCapacity: 8 });
+          const maxCapacity = Math.min(8, liveCapacity + beyond);
+          const bank = new ShadowBank({ maxCapacity });
           const standalone = EVICTION_POLICIES.flatMap((policy) =>
-            Array.from({ length: 8 }, (_, i) => new KeyCache(policy, i + 1)),
+            Array.from({ length: maxCapacity }, (_, i) => new KeyCache(policy, i + 1)),
           );
           const fed: Fed[] = [bank, ...standalone];
           const feed = (apply: (cache: Fed) => void) => fed.forEach(apply);
@@ -129,6 +146,13 @@ describe('ShadowBank, on any live workload', () => {
             } else if (op.op === 'clear') {
               live.clear();
               feed((cache) => cache.clear());
+            } else if (op.op === 'flush') {
+              bank.flush(); // batches of any length, groups split in any of them
+            } else if (op.op === 'bypass') {
+              // A lookup with a write in flight: a miss that consults no cache.
+              live.misses++;
+              bank.lookupBypassed();
+              standalone.forEach((cache) => cache.misses++);
             } else {
               live[op.op](op.key);
               feed((cache) => cache[op.op as 'write' | 'remove'](op.key));

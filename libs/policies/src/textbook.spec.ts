@@ -191,6 +191,22 @@ describe('ARC, worked by hand (capacity 2): 1,1,2,3,2,1,3,4,2', () => {
     expect(seen).toEqual(steps);
   });
 
+  it('names the list each victim left (T1: used once, T2: used again) as its reason', () => {
+    const policy = new ArcPolicy(2);
+    const reasons = steps.flatMap(({ key }) => {
+      const [victim] = victims(policy, [key]);
+      return victim === undefined ? [] : [`${victim} ${policy.reason}`];
+    });
+    expect(reasons).toEqual([
+      '2 arc-t1',
+      '1 arc-t2',
+      '3 arc-t1',
+      '2 arc-t2',
+      '1 arc-t2',
+      '4 arc-t1',
+    ]);
+  });
+
   it('evicts otherwise when the 5th key leaves no ghost to move its target', () => {
     // The same start, then a key never seen instead of 2: p stays 0, so T1's 3 goes where the
     // ghost of 2 made ARC evict T2's 1.

@@ -42,7 +42,32 @@ describe('parseTrace: NDJSON of decision events', () => {
     expect(parseTrace(text)).toEqual([{ kind: 'lookup', key: 5 }]);
   });
 
+  it('skips changes made outside any request (CONFIG, INVALIDATE) and unreadable messages', () => {
+    const text = [
+      event({ op: 'GET', indices: [1], outcome: 'ok' }),
+      event({
+        op: 'CONFIG',
+        conn: null,
+        indices: [],
+        outcome: 'ok',
+        decisions: [{ kind: 'evicted', index: 1, ageMs: 5, reason: 'oldest' }],
+      }),
+      event({ op: 'INVALIDATE', conn: null, indices: [], outcome: 'ok' }),
+      event({ op: null, indices: [], outcome: 'error', code: 'BAD_OP' }),
+      event({ op: 'GET', indices: [1], outcome: 'ok' }),
+    ].join('\n');
+    expect(parseTrace(text)).toEqual([
+      { kind: 'lookup', key: 1 },
+      { kind: 'lookup', key: 1 },
+    ]);
+  });
+
   it.each([
+    [
+      'a request listed in part',
+      event({ op: 'GET', indices: [1, 2], omitted: { indices: 40, decisions: 0 } }),
+      'line 1: the event lists only the first 2 of its 42 indices',
+    ],
     [
       'not JSON',
       `${event({ op: 'GET', indices: [1] })}\n{"op":"GET",`,

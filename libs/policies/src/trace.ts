@@ -30,11 +30,16 @@ export function parseTrace(text: string): TraceEntry[] {
   return text.trimStart().startsWith('{') ? parseEvents(text) : parseIndexList(text);
 }
 
+/** Events of decisions taken outside any client request: they change the cache, not the traffic. */
+const OUTSIDE_REQUESTS = new Set(['CONFIG', 'INVALIDATE']);
+
 /**
- * One JSON object per line, as `semicache trace record` writes them. Only `op`, `indices` and
- * `outcome` are read: GET and ADD look up their indices in order, PUT writes them, CLR clears;
- * a request whose outcome is not `ok` left nothing in the cache to replay and is skipped, and
- * so is an object without `op` (such as a notice that events were dropped).
+ * One JSON object per line, as `semicache trace record` writes them. Only `op`, `indices`,
+ * `outcome` and `omitted` are read: GET and ADD look up their indices in order, PUT writes them,
+ * CLR clears; a request whose outcome is not `ok` left nothing in the cache to replay and is
+ * skipped, and so is an object without `op` (such as a notice that events were dropped), an
+ * unreadable message (`op` null) and a change outside any request (`CONFIG`, `INVALIDATE`). An
+ * event that lists only part of its indices (a request of more than 32) cannot be replayed.
  */
 function parseEvents(text: string): TraceEntry[] {
   const trace: TraceEntry[] = [];
@@ -51,8 +56,17 @@ function parseEvents(text: string): TraceEntry[] {
     if (typeof event !== 'object' || event === null || Array.isArray(event)) {
       throw new TraceError(number, `not a JSON object: ${excerpt(line)}`);
     }
-    const { op, indices, outcome } = event as Record<string, unknown>;
-    if (op === undefined || (outcome !== undefined && outcome !== 'ok')) continue;
+    const { op, indices, outcome, omitted } = event as Record<string, unknown>;
+    if (op === undefined || op === null || (outcome !== undefined && outcome !== 'ok')) continue;
+    if (typeof op === 'string' && OUTSIDE_REQUESTS.has(op)) continue;
+    const left = (omitted as { indices?: unknown } | undefined)?.indices;
+    if (typeof left === 'number' && left > 0 && Array.isArray(indices)) {
+      const all = indices.length + left;
+      throw new TraceError(
+        number,
+        `the event lists only the first ${indices.length} of its ${all} indices`,
+      );
+    }
     switch (op) {
       case 'GET':
       case 'ADD':

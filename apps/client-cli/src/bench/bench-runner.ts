@@ -17,6 +17,8 @@ export interface BenchOptions {
   readonly seed: number;
   readonly timeoutMs: number;
   readonly framing: Framing;
+  /** Told of every request as its reply arrives (in the order replies arrive). */
+  readonly onReply?: (message: string, reply: string) => void;
 }
 
 export interface BenchResult {
@@ -91,8 +93,9 @@ export async function runBench(
       );
       let inFlight = 0;
       let refillQueued = false;
-      const arrived = (writtenAt: bigint) => (reply: string) => {
+      const arrived = (writtenAt: bigint, message: string) => (reply: string) => {
         histogram.record(Math.max(1, Number(process.hrtime.bigint() - writtenAt)));
+        options.onReply?.(message, reply);
         completed++;
         inFlight--;
         if (reply.startsWith('OP=ERR;')) {
@@ -116,7 +119,10 @@ export async function runBench(
           sent += room;
           inFlight += room;
           const writtenAt = process.hrtime.bigint();
-          for (const reply of connection.sendEach(messages)) reply.then(arrived(writtenAt), reject);
+          const replies = connection.sendEach(messages);
+          for (let i = 0; i < replies.length; i++) {
+            replies[i].then(arrived(writtenAt, messages[i]), reject);
+          }
         } else if (inFlight === 0) {
           resolve();
         }

@@ -3,6 +3,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { GlobalOptions, Output } from '../program';
 import { CliError, EXIT } from '../session';
 import { type BenchResult, runBench } from './bench-runner';
+import { TraceRecorder } from './trace-recorder';
 import { type Distribution, parseMix } from './workload';
 
 interface BenchFlags {
@@ -15,6 +16,7 @@ interface BenchFlags {
   distribution: Distribution;
   skew: number;
   seed: number;
+  record?: string;
 }
 
 function positive(name: string) {
@@ -90,6 +92,10 @@ export function addBenchCommand(
         .default(1)
         .argParser(positive('--seed')),
     )
+    .option(
+      '--record <file>',
+      'write every request sent to FILE as NDJSON, in the order replies arrive (a trace for "simulate")',
+    )
     .action(async (flags: BenchFlags) => {
       const global = options();
       let mix;
@@ -97,6 +103,17 @@ export function addBenchCommand(
         mix = parseMix(flags.mix);
       } catch (error) {
         throw new CliError((error as Error).message, EXIT.usage);
+      }
+      let recorder: TraceRecorder | undefined;
+      if (flags.record !== undefined) {
+        try {
+          recorder = await TraceRecorder.create(flags.record);
+        } catch (error) {
+          throw new CliError(
+            `cannot write ${flags.record}: ${(error as Error).message}`,
+            EXIT.usage,
+          );
+        }
       }
       const proxyAdmin = new ProxyAdmin(global.proxyAdmin, global.timeout);
       const before = await hitFigures(proxyAdmin);
@@ -124,6 +141,7 @@ export function addBenchCommand(
             seed: Math.floor(flags.seed),
             timeoutMs: global.timeout,
             framing: global.framing,
+            onReply: recorder && ((message, reply) => recorder.record(message, reply)),
           },
           global.json
             ? undefined
@@ -134,6 +152,8 @@ export function addBenchCommand(
         );
       } catch (error) {
         throw new CliError(`bench failed: ${(error as Error).message}`, EXIT.connection);
+      } finally {
+        await recorder?.close();
       }
       const after = await hitFigures(proxyAdmin);
       let hitRatio: number | null = null;

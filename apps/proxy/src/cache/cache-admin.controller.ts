@@ -1,5 +1,9 @@
-import { Controller, Get } from '@nestjs/common';
-import type { CacheView, ProxyStats } from '@semicache/client';
+import { BadRequestException, Body, Controller, Get, Inject, Put, UseGuards } from '@nestjs/common';
+import type { CacheView, ConfigView, ProxyStats } from '@semicache/client';
+import type { EventLog } from '@semicache/events';
+import { EVENT_LOG } from '@semicache/runtime';
+import { AdminTokenGuard } from '../config/admin-token.guard';
+import { configChangeSchema } from '../config/proxy-config';
 import { CacheService } from './cache.service';
 import { InvalidationMetrics } from './invalidation-metrics';
 
@@ -9,6 +13,7 @@ export class CacheAdminController {
   constructor(
     private readonly service: CacheService,
     private readonly invalidations: InvalidationMetrics,
+    @Inject(EVENT_LOG) private readonly events: EventLog,
   ) {}
 
   @Get('cache')
@@ -30,5 +35,25 @@ export class CacheAdminController {
     const { stats, size, capacity, policy } = this.service.snapshot();
     const invalidation = this.invalidations.stats();
     return { ...stats, size, capacity, policy, ...(invalidation ? { invalidation } : {}) };
+  }
+
+  /**
+   * Changes the live cache's policy, capacity or both, without a restart: `{"capacity": 8,
+   * "eviction": "lru"}`. Needs the admin token. The change is an event of its own (op CONFIG),
+   * listing the evictions it caused.
+   */
+  @Put('config')
+  @UseGuards(AdminTokenGuard)
+  configure(@Body() body: unknown): ConfigView {
+    const change = configChangeSchema.safeParse(body);
+    if (!change.success) {
+      const problems = change.error.issues.map((issue) =>
+        issue.path.length === 0 ? issue.message : `${issue.path.join('.')}: ${issue.message}`,
+      );
+      throw new BadRequestException({ error: 'BAD_CONFIG', message: problems.join('; ') });
+    }
+    return this.events.recordOutside('CONFIG', (event) =>
+      this.service.configure(change.data, event),
+    );
   }
 }

@@ -68,6 +68,7 @@ export class CacheMetrics implements CacheListener<unknown> {
   written(): void {}
   dropped(): void {}
   cleared(): void {}
+  configured(): void {}
 
   stats(): CacheStats {
     const hits = this.hits.count;
@@ -100,6 +101,17 @@ export class CacheGauges {
       registers,
       collect() {
         this.set(cache.capacity);
+      },
+    });
+    // Labels that a query can join on, e.g. the shadows' hit ratio at the live capacity.
+    new Gauge({
+      name: 'semicache_cache_policy_info',
+      help: "The live cache's eviction policy and capacity, as labels (the value is always 1).",
+      labelNames: ['policy', 'capacity'],
+      registers,
+      collect() {
+        this.reset();
+        this.set({ policy: cache.policy.name, capacity: String(cache.capacity) }, 1);
       },
     });
   }

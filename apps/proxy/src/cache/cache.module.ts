@@ -3,6 +3,8 @@ import { createPolicy } from '@semicache/policies';
 import { PROXY_CONFIG, type ProxyConfig } from '../config/proxy-config';
 import { HeatModule } from '../heat/heat.module';
 import { HeatService } from '../heat/heat.service';
+import { PoliciesModule } from '../policies/policies.module';
+import { ShadowService } from '../policies/shadow.service';
 import { UpstreamModule } from '../upstream/upstream.module';
 import { CacheAdminController } from './cache-admin.controller';
 import { CacheCoherence } from './cache-coherence';
@@ -14,18 +16,25 @@ import { EntryCache } from './entry-cache';
 import { InvalidationMetrics } from './invalidation-metrics';
 
 @Module({
-  imports: [UpstreamModule, HeatModule],
+  imports: [UpstreamModule, HeatModule, PoliciesModule],
   controllers: [CacheController, CacheAdminController],
   providers: [
     {
       provide: EntryCache,
-      inject: [PROXY_CONFIG, CacheMetrics, HeatService],
-      // Everything the cache does is reported, in order, to the metrics, the heat and the events.
-      useFactory: (config: ProxyConfig, metrics: CacheMetrics, heat: HeatService) =>
+      inject: [PROXY_CONFIG, CacheMetrics, HeatService, ShadowService],
+      // Everything the cache does is reported, in order, to the metrics, the heat, the events
+      // and the shadows (with --shadows off, not to them).
+      useFactory: (
+        config: ProxyConfig,
+        metrics: CacheMetrics,
+        heat: HeatService,
+        shadows: ShadowService,
+      ) =>
         new EntryCache(createPolicy(config.eviction, config.capacity), [
           metrics,
           heat,
           DECISION_EVENTS,
+          ...(shadows.enabled ? [shadows] : []),
         ]),
     },
     {

@@ -44,6 +44,20 @@ export interface CacheSnapshot {
   readonly stats: CacheStats;
 }
 
+/** A change of the live cache (`PUT /config`): what is not given stays as it is. */
+export interface CacheChange {
+  readonly capacity?: number;
+  readonly eviction?: EvictionPolicyName;
+}
+
+/** The cache after a change, and the indices the change evicted, in the order they went. */
+export interface CacheChangeResult {
+  readonly policy: EvictionPolicyName;
+  readonly capacity: number;
+  readonly size: number;
+  readonly evicted: readonly number[];
+}
+
 /**
  * The proxy's domain logic, knowing nothing of sockets: reads are served from the cache where
  * they hit and fetched from the server in one request where they miss (one request for all the
@@ -156,6 +170,22 @@ export class CacheService {
     };
   }
 
+  /**
+   * Changes the live cache's policy, capacity or both (what is not given stays), keeping its
+   * entries; a smaller capacity evicts by the new policy (see EntryCache.reconfigure), each
+   * eviction a decision of `event` (the change's own, op CONFIG).
+   */
+  configure(change: CacheChange, event?: EventRecord): CacheChangeResult {
+    const { cache } = this;
+    const evicted = cache.reconfigure(
+      change.eviction ?? cache.policy.name,
+      change.capacity ?? cache.capacity,
+      Date.now(),
+      event,
+    );
+    return { policy: cache.policy.name, capacity: cache.capacity, size: cache.size, evicted };
+  }
+
   /** Every cached entry, in eviction order: the entry that goes next comes first. */
   entries(): CachedEntry[] {
     return this.cache.entries();
@@ -175,7 +205,7 @@ export class CacheService {
       const index = indices[i];
       const value = this.coherence.mayServe(index)
         ? this.cache.lookup(index, event, now)
-        : this.cache.missWhileWriting(index, event, now);
+        : this.cache.missBypassed(index, event, now);
       if (value !== undefined) values[i] = value;
       else (missing ??= []).push(i);
     }

@@ -17,4 +17,6 @@ export const DECISION_EVENTS: CacheListener<EventRecord> = {
   evicted: (event, index, ageMs, reason) => event?.decide(evicted, index, ageMs, reason),
   dropped: (event, index) => event?.decide(dropped, index),
   cleared: (event, entries) => event?.decide(cleared, -1, entries),
+  // The event of the change (op CONFIG) says it; its evictions are decisions of their own.
+  configured: () => undefined,
 };

@@ -1,4 +1,4 @@
-import type { EvictionPolicyName } from '@semicache/policies';
+import { EVICTION_POLICIES, MAX_SHADOW_CAPACITY } from '@semicache/policies';
 import {
   eventOptions,
   eventsSchema,
@@ -15,11 +15,13 @@ import {
 import { FRAMINGS } from '@semicache/client';
 import { z } from 'zod';
 
-/** The policies the live cache offers so far (the library has more, wired in later). */
-export const PROXY_EVICTION_POLICIES = [
-  'fifo',
-  'lru',
-] as const satisfies readonly EvictionPolicyName[];
+/** The most trace entries the proxy keeps for OPT (`--trace-window`): 5 bytes each. */
+export const MAX_TRACE_WINDOW = 10_000_000;
+
+/** A secret for the admin API's writes: visible characters, as a Bearer token carries them. */
+export const adminTokenSchema = z
+  .string()
+  .regex(/^[\x21-\x7e]+$/, 'expected a token of visible ASCII characters, without spaces');
 
 export const proxyConfigSchema = listenerSchema
   .merge(loggingSchema)
@@ -28,7 +30,16 @@ export const proxyConfigSchema = listenerSchema
     upstream: hostPortListSchema,
     invalidation: redisUrlSchema.optional(),
     capacity: positiveInt,
-    eviction: z.enum(PROXY_EVICTION_POLICIES),
+    eviction: z.enum(EVICTION_POLICIES),
+    shadows: z.enum(['on', 'off']).transform((value) => value === 'on'),
+    /** Unset: twice the capacity (at most 64), following the capacity when it changes. */
+    shadowMaxCapacity: z.coerce.number().int().min(1).max(MAX_SHADOW_CAPACITY).optional(),
+    traceWindow: z.coerce.number().int().min(1).max(MAX_TRACE_WINDOW),
+    // An empty variable is no token, as if it were unset.
+    adminToken: z.preprocess(
+      (value) => (value === '' ? undefined : value),
+      adminTokenSchema.optional(),
+    ),
     upstreamTimeoutMs: positiveInt,
     upstreamConnectTimeoutMs: positiveInt,
     reconnectMinMs: positiveInt,
@@ -38,6 +49,27 @@ export const proxyConfigSchema = listenerSchema
     heatLimit: positiveInt.max(10_000_000),
   });
 export type ProxyConfig = z.infer<typeof proxyConfigSchema>;
+
+/** The largest capacity `PUT /config` takes. */
+export const MAX_CAPACITY = 2 ** 31 - 1;
+
+/** The body of `PUT /config`: a new capacity, a new policy, or both; nothing else. */
+export const configChangeSchema = z
+  .object(
+    {
+      capacity: z.number().int().min(1).max(MAX_CAPACITY),
+      eviction: z.enum(EVICTION_POLICIES),
+    },
+    {
+      invalid_type_error: 'expected a JSON object such as {"capacity": 8, "eviction": "lru"}',
+      required_error: 'expected a JSON body such as {"capacity": 8, "eviction": "lru"}',
+    },
+  )
+  .partial()
+  .strict()
+  .refine((change) => change.capacity !== undefined || change.eviction !== undefined, {
+    message: 'give "capacity", "eviction" or both',
+  });
 
 export const PROXY_CONFIG = Symbol('PROXY_CONFIG');
 
@@ -74,9 +106,33 @@ export function loadProxyConfig(argv: readonly string[] = process.argv): ProxyCo
       {
         flags: '--eviction <policy>',
         description:
-          'which entry a full cache drops: fifo (the oldest stored) or lru (the least recently used)',
+          'which entry a full cache drops: fifo (the oldest stored), lru (the least recently used), clock (second chance), lfu (the least frequently used), sieve or arc (see docs/policies.md)',
         env: `${PREFIX}_EVICTION`,
         default: 'fifo',
+      },
+      {
+        flags: '--shadows <on|off>',
+        description:
+          'shadow caches of every policy at capacities 1..--shadow-max-capacity, fed the live traffic (GET /policies)',
+        env: `${PREFIX}_SHADOWS`,
+        default: 'on',
+      },
+      {
+        flags: '--shadow-max-capacity <n>',
+        description: `largest capacity shadowed, 1..${MAX_SHADOW_CAPACITY} (default: twice the capacity, at most ${MAX_SHADOW_CAPACITY})`,
+        env: `${PREFIX}_SHADOW_MAX_CAPACITY`,
+      },
+      {
+        flags: '--trace-window <n>',
+        description: 'recent trace entries (lookups, writes, clears) kept for OPT in GET /policies',
+        env: `${PREFIX}_TRACE_WINDOW`,
+        default: '100000',
+      },
+      {
+        flags: '--admin-token <token>',
+        description:
+          'the token the admin API\'s writes (PUT /config) require, as "Authorization: Bearer TOKEN"; without one they are refused',
+        env: `${PREFIX}_ADMIN_TOKEN`,
       },
       {
         flags: '--upstream-timeout-ms <ms>',

@@ -69,6 +69,7 @@ export class HeatService implements CacheListener<unknown> {
   skipped(): void {}
   dropped(): void {}
   cleared(): void {}
+  configured(): void {}
 
   /** The `limit` indices with the most lookups, for `GET /heat`. */
   view(limit: number): HeatView {
