@@ -27,7 +27,7 @@ export default tseslint.config(
   // TypeScript is linted with its types: a promise nobody awaits or handles, a promise passed
   // where a callback's result is ignored, `any` leaking out of a library into our code.
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     extends: [tseslint.configs.recommendedTypeCheckedOnly],
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },

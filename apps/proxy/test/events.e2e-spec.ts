@@ -250,7 +250,7 @@ describe('a fill that a write raced', () => {
 });
 
 describe('the slow-request line', () => {
-  it('warns once about a request slower than --slow-ms, with where the time went', async () => {
+  it('warns about a request slower than --slow-ms, with where the time went, and holds back the next ones', async () => {
     const peer = await scripted(
       (line) =>
         new Promise((resolve) =>
@@ -260,19 +260,21 @@ describe('the slow-request line', () => {
     const proxy = await startApp('proxy', ['--upstream', peer.target, '--slow-ms', '100']);
     // Nest's console logger writes warnings to stdout, a JSON logger to stderr: read both.
     const log = () => stripVTControlCharacters(proxy.stdout() + proxy.stderr());
+    // The fields, whether the log line is JSON or Nest's console format.
+    const field = (name: string) => new RegExp(`"?${name}"?:\\s*'?"?([^,'"\\n]+)`).exec(log())?.[1];
     const client = await connectTo(proxy.protocol);
     expect(await client.send('OP=GET;IND=3;')).toBe('OP=GET;IND=3;DATA=7;');
     await waitFor('the warning', () => (/slow request/.test(log()) ? true : undefined));
     // A hit, far quicker than 100 ms: no line.
     expect(await client.send('OP=GET;IND=3;')).toBe('OP=GET;IND=3;DATA=7;');
-    await waitFor('the hit recorded', async () =>
-      (await recent(proxy)).events.length === 2 ? true : undefined,
+    // Another slow one within 10 s of the line: held back, counted in the next line.
+    expect(await client.send('OP=GET;IND=4;')).toBe('OP=GET;IND=4;DATA=7;');
+    await waitFor('both requests after it recorded', async () =>
+      (await recent(proxy)).events.length === 3 ? true : undefined,
     );
     const stderr = log();
     expect(stderr.match(/slow request/g)).toHaveLength(1);
-    // The fields, whether the log line is JSON or Nest's console format.
-    const field = (name: string) =>
-      new RegExp(`"?${name}"?:\\s*'?"?([^,'"\\n]+)`).exec(stderr)?.[1];
+    expect(field('slowRequests')).toBe('1');
     expect({ op: field('op'), indices: field('indices'), source: field('source') }).toEqual({
       op: 'GET',
       indices: '1',

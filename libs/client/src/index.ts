@@ -4,3 +4,4 @@ export * from './admin-client';
 export * from './events-api';
 export * from './event-stream';
 export * from './seeded-random';
+export * from './decision-groups';

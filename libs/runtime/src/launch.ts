@@ -5,6 +5,7 @@ import type { EventLog } from '@semicache/events';
 import { SemicolonServer, hostPort } from '@semicache/transport';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { serveAdminPage } from './admin-page';
 import type { EventsConfig } from './events/events.config';
 import { EVENT_LOG } from './events/events.tokens';
 import { type AppLogger, type LoggingConfig, installLogger } from './logging';
@@ -43,6 +44,11 @@ export async function launch(spec: LaunchSpec, logger: AppLogger): Promise<Launc
     // A failure while starting (say a damaged data file) reaches runMain's one clear line.
     abortOnError: false,
   });
+  if (!serveAdminPage(app, spec.name)) {
+    new Logger('AdminPage').warn({
+      msg: 'the admin page is not built: GET / answers 404 (npm run build)',
+    });
+  }
   const transport = new SemicolonServer({
     host: listener.host,
     port: listener.port,

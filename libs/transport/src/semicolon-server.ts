@@ -1,6 +1,6 @@
 import { type INestApplicationContext, Logger } from '@nestjs/common';
 import { type CustomTransportStrategy, type MessageHandler, Server } from '@nestjs/microservices';
-import { type EventLog, slowRequestFields } from '@semicache/events';
+import { type EventLog, type EventView, slowRequestFields } from '@semicache/events';
 import {
   type ErrorCode,
   ProtocolError,
@@ -63,7 +63,7 @@ const NO_INDICES: readonly number[] = [];
 /** Contexts kept for reuse: enough for the requests in flight at full load. */
 const MAX_SPARE_CONTEXTS = 1024;
 
-/** Complaints about one client's bad input, and BUSY refusals: at most one warning this often. */
+/** Complaints about one client's bad input, BUSY refusals, slow requests: at most one warning this often. */
 const COMPLAINT_INTERVAL_MS = 10_000;
 
 /** One accepted connection, as its log lines name it. */
@@ -93,6 +93,8 @@ export class SemicolonServer extends Server implements CustomTransportStrategy {
   /** One line per request at debug: the level is read once, the request path tests a boolean. */
   private readonly logRequests = Logger.isLevelEnabled('debug');
   private readonly busyRefusals = new Throttle(COMPLAINT_INTERVAL_MS);
+  /** A slow dependency makes every request slow: one line per interval, not one per request. */
+  private readonly slowRequests = new Throttle(COMPLAINT_INTERVAL_MS);
   private lastConnection = 0;
   /** Requests answered since the start, to tell how many a shutdown still answered. */
   private answered = 0;
@@ -361,9 +363,14 @@ export class SemicolonServer extends Server implements CustomTransportStrategy {
     if (this.logRequests) {
       this.logRequest(client, op, event.outcome === 'ok' ? 'ok' : event.code!, seconds);
     }
-    if (event.durationUs > this.slowRequestUs) this.log.warn(slowRequestFields(event, events));
+    if (event.durationUs > this.slowRequestUs) this.slowRequest(event, events);
     context.assign(undefined, 0);
     if (this.spareContexts.length < MAX_SPARE_CONTEXTS) this.spareContexts.push(context);
+  }
+
+  private slowRequest(event: EventView, events: EventLog): void {
+    const slowRequests = this.slowRequests.count();
+    if (slowRequests > 0) this.log.warn({ ...slowRequestFields(event, events), slowRequests });
   }
 
   private logRequest(client: Client, op: string, outcome: string, seconds: number): void {
