@@ -1,21 +1,42 @@
 // What the benchmark scripts share: starting built apps (and waiting for their ready line),
 // running `semicache bench --json` for BENCH_SECONDS, medians, and stopping what they started.
+// With more than one CPU (and `taskset`), the measured processes run on CPU 0 and the load
+// generator on CPU 1, so that neither takes the other's time (BENCH_PIN=0: no pinning).
 'use strict';
-const { spawn, execFile } = require('node:child_process');
+const { spawn, spawnSync, execFile } = require('node:child_process');
+const os = require('node:os');
 const { createInterface } = require('node:readline');
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
-const os = require('node:os');
 const { entries, root } = require('../scripts/run');
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 4);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const children = [];
 
+const pinned =
+  process.env.BENCH_PIN !== '0' &&
+  os.availableParallelism() > 1 &&
+  spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+/** Where each side runs: `app` (what is measured) and `load` (the load generator). */
+const CPUS = { app: '0', load: '1' };
+
+/** `[file, args]` that run `file args` on the role's CPU when pinning, else as they are. */
+function command(role, file, args) {
+  return pinned ? ['taskset', ['-c', CPUS[role], file, ...args]] : [file, args];
+}
+
+/** How the processes were placed, for the report. */
+function placement() {
+  return pinned
+    ? `measured processes on CPU ${CPUS.app}, load generator on CPU ${CPUS.load} (taskset)`
+    : 'not pinned: the load generator shares the CPUs with the measured processes';
+}
+
 /** Starts `node script ARGS`; resolves with its ports from the ready line. */
 function start(script, args, name) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], {
+    const child = spawn(...command('app', process.execPath, [script, ...args]), {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     children.push(child);
@@ -42,10 +63,14 @@ function bench(port, proxyAdmin, flags) {
     ...flags,
   ];
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, args, { maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`bench ${flags.join(' ')} failed: ${stderr || error.message}`));
-      else resolve(JSON.parse(stdout));
-    });
+    execFile(
+      ...command('load', process.execPath, args),
+      { maxBuffer: 1 << 20 },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`bench ${flags.join(' ')} failed: ${stderr || error.message}`));
+        else resolve(JSON.parse(stdout));
+      },
+    );
   });
 }
 
@@ -114,7 +139,7 @@ async function compareProxies(proxies, loads = HIT_LOADS) {
     .join(' ');
   const machine =
     `machine: ${os.cpus().length} x ${os.cpus()[0].model}, Node ${process.version}, ` +
-    `load average ${load}; ${rounds} interleaved rounds of ${seconds} s, medians`;
+    `load average ${load}; ${rounds} interleaved rounds of ${seconds} s, medians; ${placement()}`;
   return { table: out, machine };
 }
 
@@ -134,6 +159,8 @@ module.exports = {
   seconds,
   rounds,
   children,
+  command,
+  placement,
   start,
   bench,
   cpuSeconds,

@@ -64,6 +64,8 @@ export async function launch(spec: LaunchSpec, logger: AppLogger): Promise<Launc
     observer: app.get(TransportMetrics),
     events: app.get<symbol, EventLog>(EVENT_LOG),
     slowRequestMs: listener.slowMs,
+    // Handlers with no guard, interceptor, pipe or filter are called without Nest's pipeline.
+    application: app,
   });
   app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
   spec.microservices?.(app);

@@ -1,5 +1,6 @@
 export * from './protocol-socket';
 export * from './semicolon-server';
+export * from './direct-dispatch';
 export * from './semicolon-context';
 export * from './semicolon-client';
 export * from './protocol-error.filter';

@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { type INestApplicationContext, Logger } from '@nestjs/common';
 import { type CustomTransportStrategy, type MessageHandler, Server } from '@nestjs/microservices';
 import { type EventLog, type EventView, slowRequestFields } from '@semicache/events';
 import {
@@ -16,6 +16,7 @@ import {
 import { type AddressInfo, createServer, type Server as NetServer, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { isObservable, lastValueFrom } from 'rxjs';
+import { type DirectHandler, type Dispatch, planDispatch } from './direct-dispatch';
 import { hostPort } from './host-port';
 import { ProtocolSocket, type ProtocolSocketOptions } from './protocol-socket';
 import { SemicolonContext } from './semicolon-context';
@@ -37,6 +38,18 @@ export interface SemicolonServerOptions {
   readonly events: EventLog;
   /** A request that takes longer than this (ms) gets one warning line; undefined: none. */
   readonly slowRequestMs?: number;
+  /**
+   * The application whose controllers serve the patterns. Given, a handler that nothing of
+   * Nest's per-message pipeline applies to is called directly (see planDispatch); without it,
+   * every request takes Nest's pipeline.
+   */
+  readonly application?: INestApplicationContext;
+}
+
+/** How an OP's requests are answered: the method itself, or Nest's handler around it. */
+interface Route {
+  readonly call: DirectHandler | MessageHandler;
+  readonly direct: boolean;
 }
 
 function replyText(error: ProtocolError): string {
@@ -75,7 +88,8 @@ export class SemicolonServer extends Server implements CustomTransportStrategy {
   private readonly connections = new Set<ProtocolSocket>();
   private readonly observer: TransportObserver;
   private server: NetServer | undefined;
-  private readonly handlers = new Map<string, MessageHandler>();
+  private readonly routes = new Map<string, Route>();
+  private plan = new Map<string, Dispatch>();
   /** One line per request at debug: the level is read once, the request path tests a boolean. */
   private readonly logRequests = Logger.isLevelEnabled('debug');
   private readonly busyRefusals = new Throttle(COMPLAINT_INTERVAL_MS);
@@ -100,11 +114,20 @@ export class SemicolonServer extends Server implements CustomTransportStrategy {
 
   listen(callback: (error?: unknown) => void): void {
     // Handlers are all registered by now; looking one up by pattern per message costs Nest a
-    // JSON.parse that throws, so each OP's handler is found once.
+    // JSON.parse that throws, so each OP's handler is found once, and so is how it is called.
+    const { application } = this.options;
+    if (application !== undefined) this.plan = planDispatch(application, OPS, this.transportId);
     for (const op of OPS) {
-      const handler = this.getHandlerByPattern(op);
-      if (handler !== null) this.handlers.set(op, handler);
+      const nest = this.getHandlerByPattern(op);
+      if (nest === null) continue;
+      const dispatch = this.plan.get(op);
+      const route: Route =
+        dispatch?.mode === 'direct' && !nest.isEventHandler
+          ? { call: dispatch.call, direct: true }
+          : { call: nest, direct: false };
+      this.routes.set(op, route);
     }
+    this.log.debug({ msg: 'dispatch', ...this.dispatchModes() });
     const server = createServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
     this.server = server;
     server.once('error', (error) => callback(error));
@@ -118,6 +141,21 @@ export class SemicolonServer extends Server implements CustomTransportStrategy {
       throw new Error('the semicolon server is not listening');
     }
     return address;
+  }
+
+  /**
+   * How each served OP reaches its handler: `direct`, or Nest's `pipeline` with the reason
+   * (a guard, an interceptor, ...). Known once listening.
+   */
+  dispatchModes(): Record<string, string> {
+    const modes: Record<string, string> = {};
+    for (const [op, route] of this.routes) {
+      const planned = this.plan.get(op);
+      modes[op] = route.direct
+        ? 'direct'
+        : `pipeline (${planned?.mode === 'pipeline' ? planned.reason : 'no plan'})`;
+    }
+    return modes;
   }
 
   get connectionCount(): number {
@@ -222,15 +260,12 @@ export class SemicolonServer extends Server implements CustomTransportStrategy {
     try {
       const request = parseRequest(frame.text, this.options.parse);
       event.request(request.op, request.op === 'CLR' ? NO_INDICES : request.indices);
-      const handler = this.handlers.get(request.op);
-      if (handler === undefined) {
+      const route = this.routes.get(request.op);
+      if (route === undefined) {
         throw new ProtocolError('UNKNOWN_OP', `OP ${request.op} is not served here`);
       }
       this.options.events.lend(request, event);
-      return this.invoke(handler, request, context).then(
-        (reply) => this.succeeded(client, context, reply),
-        (error: unknown) => this.failed(client, context, error),
-      );
+      return this.call(route, request, client, context);
     } catch (error) {
       if (event.op === null) event.request(readableOp(frame.text), NO_INDICES);
       return this.refused(client, context, error);
@@ -261,13 +296,30 @@ export class SemicolonServer extends Server implements CustomTransportStrategy {
     return this.failed(client, context, error);
   }
 
-  private async invoke(
-    handler: MessageHandler,
+  /**
+   * Calls the route's handler. A reply given at once (only a direct call can) is answered in this
+   * turn; a promise or an observable is waited for. Whatever is thrown or rejected with is
+   * answered by `failed`, as Nest's pipeline with ProtocolErrorFilter hands it on.
+   */
+  private call(
+    route: Route,
     request: unknown,
+    client: Client,
     context: SemicolonContext,
-  ): Promise<Reply> {
-    const result: unknown = await handler(request, context);
-    return (isObservable(result) ? await lastValueFrom(result) : result) as Reply;
+  ): string | Promise<string> {
+    let result: unknown;
+    try {
+      result = route.call(request, context);
+    } catch (error) {
+      return this.failed(client, context, error);
+    }
+    if (!isObservable(result) && !isPromiseLike(result)) {
+      return this.succeeded(client, context, result as Reply);
+    }
+    return awaited(result).then(
+      (reply) => this.succeeded(client, context, reply),
+      (error: unknown) => this.failed(client, context, error),
+    );
   }
 
   private succeeded(client: Client, context: SemicolonContext, reply: Reply): string {
@@ -325,6 +377,16 @@ export class SemicolonServer extends Server implements CustomTransportStrategy {
     const ms = Math.round(seconds * 1e6) / 1e3;
     this.log.debug({ msg: 'request', conn: client.conn, op, outcome, ms });
   }
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
+}
+
+/** A handler's result, however it comes: a value, a promise of one, or an observable's last. */
+async function awaited(result: unknown): Promise<Reply> {
+  const value = await result;
+  return (isObservable(value) ? await lastValueFrom(value) : value) as Reply;
 }
 
 const OP_FIELD = /(?:^|;)\s*op\s*=\s*(get|put|clr|add)\s*(?:;|$)/i;

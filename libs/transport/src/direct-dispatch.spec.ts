@@ -1,0 +1,330 @@
+import {
+  type CallHandler,
+  type CanActivate,
+  Catch,
+  Controller,
+  type ExecutionContext,
+  type INestApplication,
+  Injectable,
+  Logger,
+  type NestInterceptor,
+  type PipeTransform,
+  type Provider,
+  type RpcExceptionFilter,
+  Scope,
+  UseFilters,
+  UseGuards,
+  UseInterceptors,
+  UsePipes,
+  type Type,
+} from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { InterceptorsConsumer } from '@nestjs/core/interceptors/interceptors-consumer';
+import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import { EventLog } from '@semicache/events';
+import {
+  type AddRequest,
+  type GetReply,
+  type GetRequest,
+  ProtocolError,
+  type PutRequest,
+} from '@semicache/protocol';
+import { type Observable, map, of, throwError } from 'rxjs';
+import { RawClient, closeAllRawClients } from '../../../test/support/raw-client';
+import { ProtocolErrorFilter } from './protocol-error.filter';
+import { SemicolonContext } from './semicolon-context';
+import { SemicolonServer } from './semicolon-server';
+
+/**
+ * The handlers the tests call: GET answers index i with i × 10 at once, and fails for the indices
+ * below as a handler can (thrown, rejected, an unexpected error); ADD answers with a promise, PUT
+ * with an observable, CLR checks that it got the transport's context.
+ */
+const FAILURES: Record<number, () => never> = {
+  99: () => {
+    throw new ProtocolError('BAD_INDEX', 'index 99 is not served');
+  },
+  97: () => {
+    throw new Error('a bug');
+  },
+};
+
+function getReply(request: GetRequest): GetReply {
+  for (const index of request.indices) FAILURES[index]?.();
+  return {
+    op: 'GET',
+    indices: request.indices,
+    values: request.indices.map((i) => BigInt(i * 10)),
+  };
+}
+
+/** A controller as the apps write them, with the given decorators added on its class and on GET. */
+function controllerWith(onClass: ClassDecorator[] = [], onGet: MethodDecorator[] = []): Type {
+  @Controller()
+  @UseFilters(ProtocolErrorFilter)
+  class TableLikeController {
+    @MessagePattern('GET')
+    get(@Payload() request: GetRequest) {
+      if (request.indices[0] === 98) {
+        return Promise.reject(new ProtocolError('BAD_INDEX', 'index 98 is not served'));
+      }
+      return getReply(request);
+    }
+
+    @MessagePattern('ADD')
+    add(@Payload() request: AddRequest) {
+      return Promise.resolve({ op: 'ADD', indices: request.indices, sum: 7n });
+    }
+
+    @MessagePattern('PUT')
+    put(@Payload() request: PutRequest) {
+      return of({ op: 'PUT', indices: request.indices, values: request.values });
+    }
+
+    @MessagePattern('CLR')
+    clear(@Payload() _request: unknown, @Ctx() context: unknown) {
+      if (!(context instanceof SemicolonContext)) throw new Error('no context');
+      return { op: 'CLR' };
+    }
+  }
+  Reflect.decorate(onClass, TableLikeController);
+  const descriptor = Object.getOwnPropertyDescriptor(TableLikeController.prototype, 'get');
+  Reflect.decorate(onGet, TableLikeController.prototype, 'get', descriptor);
+  return TableLikeController;
+}
+
+/** What the enhancers below saw, so a test can tell they ran. */
+const seen: string[] = [];
+
+@Injectable()
+class CountingGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    const request = context.switchToRpc().getData<GetRequest>();
+    seen.push('guard');
+    // Index 13 is refused.
+    return request.indices?.[0] !== 13;
+  }
+}
+
+/** Adds 1 to every value of a GET reply. */
+@Injectable()
+class PlusOneInterceptor implements NestInterceptor {
+  intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    seen.push('interceptor');
+    return next
+      .handle()
+      .pipe(
+        map((reply: GetReply) =>
+          reply.op === 'GET' ? { ...reply, values: reply.values.map((v) => v + 1n) } : reply,
+        ),
+      );
+  }
+}
+
+/** Asks for the next index instead. */
+@Injectable()
+class NextIndexPipe implements PipeTransform {
+  transform(request: GetRequest): GetRequest {
+    seen.push('pipe');
+    return request.op === 'GET'
+      ? { ...request, indices: request.indices.map((i) => i + 1) }
+      : request;
+  }
+}
+
+/** Answers any error as BUSY. */
+@Catch()
+class BusyFilter implements RpcExceptionFilter {
+  catch(): Observable<never> {
+    seen.push('filter');
+    return throwError(() => new ProtocolError('BUSY', 'filtered'));
+  }
+}
+
+let app: INestApplication | undefined;
+let transport: SemicolonServer;
+let client: RawClient;
+
+/**
+ * A hybrid app with `controller` (and `providers`) and the transport on port 0, connected after
+ * `configure` (where `useGlobal*` goes, as Nest wants it before the microservice), and a client.
+ */
+async function start(
+  controller: Type,
+  providers: Provider[] = [],
+  configure: (app: INestApplication) => void = () => undefined,
+): Promise<void> {
+  const moduleRef = await Test.createTestingModule({
+    controllers: [controller],
+    providers,
+  }).compile();
+  app = moduleRef.createNestApplication(new FastifyAdapter(), { logger: false });
+  configure(app);
+  transport = new SemicolonServer({
+    host: '127.0.0.1',
+    port: 0,
+    maxConnections: 10,
+    socket: {
+      maxMessageLength: 1024,
+      bareMessageDelayMs: 50,
+      partialMessageTimeoutMs: 1000,
+      idleTimeoutMs: 0,
+      maxPendingReplies: 64,
+    },
+    events: new EventLog({ app: 'server', capacity: 64, sources: ['table'], waitField: 'storeUs' }),
+    application: app,
+  });
+  app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
+  await app.startAllMicroservices();
+  await app.init();
+  client = await RawClient.open({ host: '127.0.0.1', port: transport.address().port });
+}
+
+/** Every way the handlers answer, with the replies the apps have always given. */
+const EXCHANGES: [request: string, reply: string | RegExp][] = [
+  ['OP=GET;IND=1,2;', 'OP=GET;IND=1,2;DATA=10,20;'],
+  ['OP=GET;IND=99;', 'OP=ERR;CODE=BAD_INDEX;MSG=index 99 is not served;'],
+  ['OP=GET;IND=98;', 'OP=ERR;CODE=BAD_INDEX;MSG=index 98 is not served;'],
+  ['OP=GET;IND=97;', /^OP=ERR;CODE=INTERNAL;MSG=[^;]+;$/],
+  ['OP=ADD;IND=1,2;', 'OP=ADD;IND=1,2;DATA=7;'],
+  ['OP=PUT;IND=3;DATA=4;', 'OP=PUT;IND=3;DATA=4;'],
+  ['OP=CLR;', 'OP=CLR;'],
+];
+
+async function exchangeAll(): Promise<void> {
+  for (const [request, reply] of EXCHANGES) {
+    const answer = await client.request(request);
+    if (typeof reply === 'string') expect(answer).toBe(reply);
+    else expect(answer).toMatch(reply);
+  }
+}
+
+/**
+ * One request that the enhancer `mark` acts on, and its trace. A global filter comes after the
+ * class's ProtocolErrorFilter (Nest tries the method's, the class's, then the global ones), so
+ * it is shown an error that one does not catch.
+ */
+async function exchangeMarked(mark: string): Promise<void> {
+  if (mark === 'filter') {
+    expect(await client.request('OP=GET;IND=97;')).toBe('OP=ERR;CODE=BUSY;MSG=filtered;');
+  } else {
+    await client.request('OP=GET;IND=1;');
+  }
+  expect(seen).toEqual([mark]);
+}
+
+const intercept = jest.spyOn(InterceptorsConsumer.prototype, 'intercept');
+
+// Nest logs the unexpected error of index 97 (and the transport its `request failed` line).
+beforeAll(() => Logger.overrideLogger(false));
+
+beforeEach(() => {
+  seen.length = 0;
+  intercept.mockClear();
+});
+
+afterEach(async () => {
+  closeAllRawClients();
+  await app?.close();
+  app = undefined;
+});
+
+describe('direct dispatch', () => {
+  it('calls handlers without guards, interceptors, pipes or filters directly, past Nest', async () => {
+    await start(controllerWith());
+    expect(transport.dispatchModes()).toEqual({
+      GET: 'direct',
+      PUT: 'direct',
+      CLR: 'direct',
+      ADD: 'direct',
+    });
+    await exchangeAll();
+    // Nest's pipeline runs its interceptors (none here) for every request it handles.
+    expect(intercept).not.toHaveBeenCalled();
+  });
+
+  it('gives the replies Nest gives with ProtocolErrorFilter when the pipeline runs', async () => {
+    await start(controllerWith([UseGuards(CountingGuard)]));
+    expect(transport.dispatchModes().GET).toBe('pipeline (guard)');
+    await exchangeAll();
+    expect(intercept).toHaveBeenCalledTimes(EXCHANGES.length);
+  });
+});
+
+describe('Nest pipeline where an enhancer applies', () => {
+  it('a guard on the method runs and refuses', async () => {
+    await start(controllerWith([], [UseGuards(CountingGuard)]));
+    expect(transport.dispatchModes()).toMatchObject({ GET: 'pipeline (guard)', ADD: 'direct' });
+    expect(await client.request('OP=GET;IND=1;')).toBe('OP=GET;IND=1;DATA=10;');
+    expect(await client.request('OP=GET;IND=13;')).toMatch(/^OP=ERR;CODE=INTERNAL;/);
+    expect(await client.request('OP=ADD;IND=1;')).toBe('OP=ADD;IND=1;DATA=7;');
+    expect(seen).toEqual(['guard', 'guard']);
+  });
+
+  it('an interceptor on the class changes the reply', async () => {
+    await start(controllerWith([UseInterceptors(PlusOneInterceptor)]));
+    expect(transport.dispatchModes().GET).toBe('pipeline (interceptor)');
+    expect(await client.request('OP=GET;IND=1;')).toBe('OP=GET;IND=1;DATA=11;');
+    expect(seen).toEqual(['interceptor']);
+  });
+
+  it('a pipe on the method changes the request', async () => {
+    await start(controllerWith([], [UsePipes(NextIndexPipe)]));
+    expect(transport.dispatchModes().GET).toBe('pipeline (pipe)');
+    expect(await client.request('OP=GET;IND=1;')).toBe('OP=GET;IND=2;DATA=20;');
+    expect(seen).toEqual(['pipe']);
+  });
+
+  it('a pipe on the parameter changes the request', async () => {
+    @Controller()
+    class ParameterPipeController {
+      @MessagePattern('GET')
+      get(@Payload(NextIndexPipe) request: GetRequest) {
+        return getReply(request);
+      }
+    }
+    await start(ParameterPipeController);
+    expect(transport.dispatchModes()).toEqual({ GET: 'pipeline (parameter pipe)' });
+    expect(await client.request('OP=GET;IND=1;')).toBe('OP=GET;IND=2;DATA=20;');
+  });
+
+  it('another exception filter on the method answers the error', async () => {
+    await start(controllerWith([], [UseFilters(BusyFilter)]));
+    expect(transport.dispatchModes().GET).toBe('pipeline (exception filter)');
+    expect(await client.request('OP=GET;IND=99;')).toBe('OP=ERR;CODE=BUSY;MSG=filtered;');
+    expect(seen).toEqual(['filter']);
+  });
+
+  it.each([
+    ['guard', (a: INestApplication) => a.useGlobalGuards(new CountingGuard()), 'guard'],
+    [
+      'interceptor',
+      (a: INestApplication) => a.useGlobalInterceptors(new PlusOneInterceptor()),
+      'interceptor',
+    ],
+    ['pipe', (a: INestApplication) => a.useGlobalPipes(new NextIndexPipe()), 'pipe'],
+    ['filter', (a: INestApplication) => a.useGlobalFilters(new BusyFilter()), 'filter'],
+  ])('a global %s (app.useGlobal*) applies to every handler', async (_kind, configure, mark) => {
+    await start(controllerWith(), [], configure);
+    for (const mode of Object.values(transport.dispatchModes())) expect(mode).toMatch(/^pipeline/);
+    await exchangeMarked(mark);
+  });
+
+  it.each([
+    ['guard', { provide: APP_GUARD, useClass: CountingGuard }, 'guard'],
+    ['interceptor', { provide: APP_INTERCEPTOR, useClass: PlusOneInterceptor }, 'interceptor'],
+    ['pipe', { provide: APP_PIPE, useClass: NextIndexPipe }, 'pipe'],
+    ['filter', { provide: APP_FILTER, useClass: BusyFilter }, 'filter'],
+    [
+      'request-scoped guard',
+      { provide: APP_GUARD, useClass: CountingGuard, scope: Scope.REQUEST },
+      'guard',
+    ],
+  ])('a global %s (APP_* provider) applies to every handler', async (_kind, provider, mark) => {
+    await start(controllerWith(), [provider]);
+    for (const mode of Object.values(transport.dispatchModes())) expect(mode).toMatch(/^pipeline/);
+    await exchangeMarked(mark);
+  });
+});
