@@ -9,6 +9,7 @@
 const net = require('node:net');
 const { spawn, spawnSync, execFile } = require('node:child_process');
 const { join } = require('node:path');
+const { readFileSync } = require('node:fs');
 const os = require('node:os');
 const { entries, ensureBuilt, root } = require('../scripts/run');
 const {
@@ -111,24 +112,23 @@ async function scraped(admin, run) {
   }
 }
 
-async function residentBytes(admin) {
-  const text = await (await fetch(`${admin}/metrics`)).text();
-  return Number(/^process_resident_memory_bytes (\S+)$/m.exec(text)[1]);
+/** Resident memory of a process, in bytes, from /proc (Linux). */
+function residentBytes(pid) {
+  return Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) * 1024;
 }
 
-/** RSS samples over about a second: GC makes one reading swing by megabytes either way. */
-async function residentSamples(admin) {
+/** The median of RSS samples over about a second: GC makes one reading swing by megabytes. */
+async function residentMedian(pid) {
   const samples = [];
   for (let i = 0; i < 5; i++) {
-    samples.push(await residentBytes(admin));
+    samples.push(residentBytes(pid));
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  return samples;
+  return median(samples);
 }
 
-/** Extra RSS of `count` idle connections: the highest reading with them open minus the lowest before. */
-async function idleConnectionsCost(port, admin, count) {
-  const before = Math.min(...(await residentSamples(admin)));
+/** Opens `count` connections to `port` and has one request answered on each. */
+async function connectAndAsk(port, count) {
   const sockets = await Promise.all(
     Array.from(
       { length: count },
@@ -139,7 +139,7 @@ async function idleConnectionsCost(port, admin, count) {
         }),
     ),
   );
-  // One request on each, so every connection is fully set up on the proxy's side.
+  // One request on each, so every connection is fully set up on the app's side.
   await Promise.all(
     sockets.map(
       (socket) =>
@@ -149,7 +149,19 @@ async function idleConnectionsCost(port, admin, count) {
         }),
     ),
   );
-  const after = Math.max(...(await residentSamples(admin)));
+  return sockets;
+}
+
+/**
+ * Extra RSS of `count` idle connections to a freshly started app. A first few connections are
+ * opened and closed before, so that what happens once (code compiled on first use, lazy
+ * set-up) is not counted as the connections' cost.
+ */
+async function idleConnectionsCost(app, count) {
+  for (const socket of await connectAndAsk(app.port, 10)) socket.destroy();
+  const before = await residentMedian(app.child.pid);
+  const sockets = await connectAndAsk(app.port, count);
+  const after = await residentMedian(app.child.pid);
   for (const socket of sockets) socket.destroy();
   return after - before;
 }
@@ -255,7 +267,9 @@ async function main() {
   );
   // A fresh proxy: one that has just served the runs above gives its heap back meanwhile.
   const idleProxy = await startProxy();
-  const idleBytes = await idleConnectionsCost(idleProxy.port, idleProxy.admin, 1000);
+  const idleBytes = await idleConnectionsCost(idleProxy, 1000);
+  const idleBaseline = await start(join(__dirname, 'baseline-server.js'), [], 'baseline');
+  const baselineIdleBytes = await idleConnectionsCost(idleBaseline, 1000);
 
   const base = results['baseline, 50 connections'].throughput;
   const rows = Object.entries(results).map(([name, r]) => [
@@ -313,7 +327,7 @@ async function main() {
   );
   const mb = idleBytes / 1024 / 1024;
   out.push(
-    `| 1,000 idle connections cost the proxy < 8 MB | ${fmt(mb, 1)} MB | ${mb < 8 ? 'yes' : 'no'} |`,
+    `| 1,000 idle connections cost the proxy < 8 MB | ${fmt(mb, 1)} MB (bare Node server: ${fmt(baselineIdleBytes / 1024 / 1024, 1)} MB) | ${mb < 8 ? 'yes' : 'no'} |`,
   );
   out.push(
     '',
