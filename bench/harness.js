@@ -100,15 +100,17 @@ const HIT_LOADS = [
  */
 async function compareProxies(proxies, loads = HIT_LOADS) {
   const samples = new Map();
-  for (let round = 1; round <= rounds; round++) {
+  // Round 0 warms every proxy up (the JIT) and is not counted.
+  for (let round = 0; round <= rounds; round++) {
     for (const [load, flags] of loads) {
       for (const [name, app] of proxies) {
-        process.stderr.write(`round ${round}/${rounds}: ${load}, ${name} (${seconds} s)\n`);
+        const label = round === 0 ? 'warm-up' : `round ${round}/${rounds}`;
+        process.stderr.write(`${label}: ${load}, ${name} (${seconds} s)\n`);
         const cpuBefore = cpuSeconds(app.child.pid);
         const result = await bench(app.port, app.admin, flags);
         const cpuUs = ((cpuSeconds(app.child.pid) - cpuBefore) * 1e6) / result.requests;
         const key = `${load} | ${name}`;
-        samples.set(key, [...(samples.get(key) ?? []), { ...result, cpuUs }]);
+        if (round > 0) samples.set(key, [...(samples.get(key) ?? []), { ...result, cpuUs }]);
       }
     }
   }
@@ -139,7 +141,7 @@ async function compareProxies(proxies, loads = HIT_LOADS) {
     .join(' ');
   const machine =
     `machine: ${os.cpus().length} x ${os.cpus()[0].model}, Node ${process.version}, ` +
-    `load average ${load}; ${rounds} interleaved rounds of ${seconds} s, medians; ${placement()}`;
+    `load average ${load}; ${rounds} interleaved rounds of ${seconds} s after a warm-up round, medians; ${placement()}`;
   return { table: out, machine };
 }
 
