@@ -1,9 +1,9 @@
 import { checkedCapacity } from './eviction-policy';
 import { type PolicyResult, policyResult } from './key-cache';
-import type { Trace } from './trace';
+import { CLEAR_ENTRY, LOOKUP_ENTRY, type PackedTrace, type Trace, packTrace } from './trace';
 
-/** The position of a use that never comes. */
-const NEVER = Number.POSITIVE_INFINITY;
+/** The position of a use that never comes: past every position of a trace. */
+const NEVER = 0x7fffffff;
 
 /**
  * Bélády's OPT (MIN) over a trace, at each capacity: on a miss the key is stored, and a full
@@ -17,62 +17,116 @@ const NEVER = Number.POSITIVE_INFINITY;
  * (the write brings it back for free, the clear takes it away), so its next use is "never".
  */
 export function belady(trace: Trace, capacities: readonly number[]): PolicyResult[] {
-  const atCapacity = planBelady(trace);
-  return capacities.map((capacity) => atCapacity(capacity));
+  const results: PolicyResult[] = [];
+  for (const step of beladySteps(packTrace(trace), capacities)) if (step) results.push(step);
+  return results;
 }
 
 /**
- * Bélády's OPT over `trace`, one capacity per call: the look-ahead over the trace is made once,
- * each call then replays it at one capacity (O(n log C)). For a caller that must stay
- * responsive between capacities, or stop after a time.
+ * Bélády's OPT over `trace` at `capacities`, in order, in steps of at most `chunk` entries of
+ * work, for a caller that must stay responsive or stop after a time: it yields `undefined`
+ * between steps and each capacity's result once it is done. The look-ahead over the trace is
+ * made once, in steps too (O(n)); each capacity then replays it (O(n log C)). Besides the trace,
+ * it holds 8 bytes per entry and about 10 per distinct key (see docs/policies.md).
  */
-export function planBelady(trace: Trace): (capacity: number) => PolicyResult {
-  const { keys, nextUse, distinct } = plan(trace);
-  return (capacity) => {
-    const cache = new FarthestFirst(distinct, checkedCapacity(capacity));
-    let hits = 0;
-    let misses = 0;
-    for (let i = 0; i < trace.length; i++) {
-      const entry = trace[i];
-      if (entry.kind === 'clear') {
-        cache.clear();
-      } else if (entry.kind === 'write') {
-        cache.use(keys[i], nextUse[i]);
-      } else if (cache.use(keys[i], nextUse[i])) {
-        hits++;
-      } else {
-        misses++;
-      }
+export function* beladySteps(
+  trace: PackedTrace,
+  capacities: Iterable<number>,
+  chunk = Number.POSITIVE_INFINITY,
+): Generator<PolicyResult | undefined, void> {
+  const { kinds } = trace;
+  const length = kinds.length;
+  if (length >= NEVER) throw new RangeError(`a trace of ${length} entries is too long for OPT`);
+  // Each entry's key as a dense number, oldest first.
+  const ids = new Map<number, number>();
+  const keys = new Int32Array(length);
+  for (let from = 0; from < length; from += chunk) {
+    denseKeys(trace, ids, keys, from, Math.min(length, from + chunk));
+    yield;
+  }
+  // Backwards: each entry's next use of its key, from `upcoming[id]`, the next lookup of id or
+  // NEVER if a write of id or a clear comes first.
+  const upcoming = new Int32Array(ids.size).fill(NEVER);
+  const nextUse = new Int32Array(length);
+  for (let to = length; to > 0; to -= chunk) {
+    nextUses(kinds, keys, upcoming, nextUse, Math.max(0, to - chunk), to);
+    yield;
+  }
+  for (const capacity of capacities) {
+    const replay: Replay = {
+      cache: new FarthestFirst(ids.size, checkedCapacity(capacity)),
+      hits: 0,
+      misses: 0,
+    };
+    for (let from = 0; from < length; from += chunk) {
+      if (from > 0) yield;
+      replayAt(replay, kinds, keys, nextUse, from, Math.min(length, from + chunk));
     }
-    return policyResult('opt', capacity, hits, misses);
-  };
+    yield policyResult('opt', capacity, replay.hits, replay.misses);
+  }
 }
 
-/** Each entry's key as a dense number, and the position of the next use of its key after it. */
-function plan(trace: Trace): { keys: Int32Array; nextUse: Float64Array; distinct: number } {
-  const ids = new Map<number, number>();
-  const keys = new Int32Array(trace.length);
-  for (let i = 0; i < trace.length; i++) {
-    const entry = trace[i];
-    if (entry.kind === 'clear') continue;
-    let id = ids.get(entry.key);
-    if (id === undefined) ids.set(entry.key, (id = ids.size));
+function denseKeys(
+  { kinds, keys: original }: PackedTrace,
+  ids: Map<number, number>,
+  keys: Int32Array,
+  from: number,
+  to: number,
+): void {
+  for (let i = from; i < to; i++) {
+    if (kinds[i] === CLEAR_ENTRY) continue;
+    let id = ids.get(original[i]);
+    if (id === undefined) ids.set(original[i], (id = ids.size));
     keys[i] = id;
   }
-  // Backwards: `upcoming[id]` is the next lookup of id, or NEVER if a write of id or a clear
-  // comes first.
-  const upcoming = new Float64Array(ids.size).fill(NEVER);
-  const nextUse = new Float64Array(trace.length);
-  for (let i = trace.length - 1; i >= 0; i--) {
-    const entry = trace[i];
-    if (entry.kind === 'clear') {
+}
+
+function nextUses(
+  kinds: Uint8Array,
+  keys: Int32Array,
+  upcoming: Int32Array,
+  nextUse: Int32Array,
+  from: number,
+  to: number,
+): void {
+  for (let i = to - 1; i >= from; i--) {
+    if (kinds[i] === CLEAR_ENTRY) {
       upcoming.fill(NEVER);
       continue;
     }
     nextUse[i] = upcoming[keys[i]];
-    upcoming[keys[i]] = entry.kind === 'lookup' ? i : NEVER;
+    upcoming[keys[i]] = kinds[i] === LOOKUP_ENTRY ? i : NEVER;
   }
-  return { keys, nextUse, distinct: ids.size };
+}
+
+/** One capacity's replay, carried from step to step. */
+interface Replay {
+  readonly cache: FarthestFirst;
+  hits: number;
+  misses: number;
+}
+
+function replayAt(
+  replay: Replay,
+  kinds: Uint8Array,
+  keys: Int32Array,
+  nextUse: Int32Array,
+  from: number,
+  to: number,
+): void {
+  const { cache } = replay;
+  for (let i = from; i < to; i++) {
+    const kind = kinds[i];
+    if (kind === CLEAR_ENTRY) {
+      cache.clear();
+    } else if (kind !== LOOKUP_ENTRY) {
+      cache.use(keys[i], nextUse[i]);
+    } else if (cache.use(keys[i], nextUse[i])) {
+      replay.hits++;
+    } else {
+      replay.misses++;
+    }
+  }
 }
 
 /**

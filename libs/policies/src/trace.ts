@@ -8,6 +8,34 @@ export type TraceEntry =
   | { readonly kind: 'clear' };
 export type Trace = readonly TraceEntry[];
 
+/** The kinds of a packed trace's entries. */
+export const LOOKUP_ENTRY = 0;
+export const WRITE_ENTRY = 1;
+export const CLEAR_ENTRY = 2;
+
+/**
+ * A trace as two typed arrays of one length, 5 bytes an entry and no object per entry: each
+ * entry's kind (LOOKUP_ENTRY, WRITE_ENTRY or CLEAR_ENTRY) and key (0 for a clear).
+ */
+export interface PackedTrace {
+  readonly kinds: Uint8Array;
+  readonly keys: Int32Array;
+}
+
+export function packTrace(trace: Trace): PackedTrace {
+  const kinds = new Uint8Array(trace.length);
+  const keys = new Int32Array(trace.length);
+  trace.forEach((entry, i) => {
+    if (entry.kind === 'clear') {
+      kinds[i] = CLEAR_ENTRY;
+    } else {
+      kinds[i] = entry.kind === 'lookup' ? LOOKUP_ENTRY : WRITE_ENTRY;
+      keys[i] = entry.key;
+    }
+  });
+  return { kinds, keys };
+}
+
 /** The largest table index. */
 export const MAX_KEY = 2 ** 31 - 1;
 

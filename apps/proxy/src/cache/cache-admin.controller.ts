@@ -1,8 +1,7 @@
-import { BadRequestException, Body, Controller, Get, Inject, Put, UseGuards } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, Inject, Put } from '@nestjs/common';
 import type { CacheView, ConfigView, ProxyStats } from '@semicache/client';
 import type { EventLog } from '@semicache/events';
 import { EVENT_LOG } from '@semicache/runtime';
-import { AdminTokenGuard } from '../config/admin-token.guard';
 import { configChangeSchema } from '../config/proxy-config';
 import { CacheService } from './cache.service';
 import { InvalidationMetrics } from './invalidation-metrics';
@@ -39,13 +38,22 @@ export class CacheAdminController {
 
   /**
    * Changes the live cache's policy, capacity or both, without a restart: `{"capacity": 8,
-   * "eviction": "lru"}`. Needs the admin token. The change is an event of its own (op CONFIG),
-   * listing the evictions it caused.
+   * "eviction": "lru"}`. Needs the admin token (AdminTokenMiddleware, see CacheModule). The
+   * change is an event of its own (op CONFIG), listing the evictions it caused. A JSON body
+   * comes as text (see CacheModule), so that one that is not JSON is a BAD_CONFIG as well.
    */
   @Put('config')
-  @UseGuards(AdminTokenGuard)
   configure(@Body() body: unknown): ConfigView {
-    const change = configChangeSchema.safeParse(body);
+    let json: unknown = body;
+    if (typeof body === 'string') {
+      try {
+        json = JSON.parse(body);
+      } catch (error) {
+        const message = `not JSON: ${(error as Error).message}`;
+        throw new BadRequestException({ error: 'BAD_CONFIG', message });
+      }
+    }
+    const change = configChangeSchema.safeParse(json);
     if (!change.success) {
       const problems = change.error.issues.map((issue) =>
         issue.path.length === 0 ? issue.message : `${issue.path.join('.')}: ${issue.message}`,

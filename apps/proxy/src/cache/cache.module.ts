@@ -1,5 +1,14 @@
-import { Module } from '@nestjs/common';
+import {
+  type MiddlewareConsumer,
+  Module,
+  type NestModule,
+  type OnModuleInit,
+  RequestMethod,
+} from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
 import { createPolicy } from '@semicache/policies';
+import { AdminTokenMiddleware } from '../config/admin-token.middleware';
 import { PROXY_CONFIG, type ProxyConfig } from '../config/proxy-config';
 import { HeatModule } from '../heat/heat.module';
 import { HeatService } from '../heat/heat.service';
@@ -50,4 +59,26 @@ import { InvalidationMetrics } from './invalidation-metrics';
   ],
   exports: [CacheCoherence, InvalidationMetrics],
 })
-export class CacheModule {}
+export class CacheModule implements NestModule, OnModuleInit {
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
+  /** The admin token is checked when the request arrives, before its body is read. */
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(AdminTokenMiddleware).forRoutes({ path: 'config', method: RequestMethod.PUT });
+  }
+
+  /**
+   * JSON bodies (PUT /config is the proxy's only route with one) reach the handler as text, so
+   * that a body that is not JSON gets the route's own error rather than Fastify's.
+   */
+  onModuleInit(): void {
+    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
+    // In place of the one Nest registered, which parses.
+    fastify.removeContentTypeParser('application/json');
+    fastify.addContentTypeParser(
+      'application/json',
+      { parseAs: 'string' },
+      (_request, body, done) => done(null, body),
+    );
+  }
+}

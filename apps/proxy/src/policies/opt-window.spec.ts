@@ -1,29 +1,38 @@
-import { belady, parseTrace } from '@semicache/policies';
+import { belady, packTrace, parseTrace } from '@semicache/policies';
 import { optWithin } from './opt-window';
 
 const TRACE = parseTrace('1 2 3 4 5 6 2 3 4 5 6 1');
+const snapshot = () => packTrace(TRACE);
 
 describe('optWithin', () => {
-  it('computes OPT at capacities 1..max, smallest first, as belady does', async () => {
-    const run = await optWithin(TRACE, 8, 10_000);
-    expect(run.complete).toBe(true);
-    expect(run.results).toEqual(belady(TRACE, [1, 2, 3, 4, 5, 6, 7, 8]));
+  it('computes OPT at capacities 1..max, smallest first, as belady does, chunk by chunk', async () => {
+    for (const chunk of [1, 5, 12, 1000]) {
+      const run = await optWithin(snapshot, 8, 10_000, { chunk });
+      expect(run.complete).toBe(true);
+      expect(run.results).toEqual(belady(TRACE, [1, 2, 3, 4, 5, 6, 7, 8]));
+    }
   });
 
-  it('begins no further capacity once the budget is spent, and says so', async () => {
-    // A clock that moves 10 ms at each reading, one before each capacity after the first: 10 ms
-    // have passed before capacity 2, 20 before capacity 3, which a budget of 15 ms no longer allows.
+  it('stops between two chunks once the budget is spent, within a capacity too, and says so', async () => {
+    // Chunks of 5 entries: the look-ahead takes 3 + 3, each capacity 3. A clock that moves 1 ms
+    // at each reading, one at the start and one after each chunk: 11 ms allow the look-ahead,
+    // capacity 1 and the first chunk of capacity 2, not its end.
     let now = 0;
-    const clock = () => (now += 10);
-    const run = await optWithin(TRACE, 8, 15, clock);
+    const clock = () => now++;
+    const run = await optWithin(snapshot, 8, 11, { clock, chunk: 5 });
     expect(run.complete).toBe(false);
-    expect(run.results.map((result) => result.capacity)).toEqual([1, 2]);
-    expect(run.results).toEqual(belady(TRACE, [1, 2]));
+    expect(run.results).toEqual(belady(TRACE, [1]));
   });
 
-  it('always computes the first capacity, however small the budget', async () => {
-    const run = await optWithin(TRACE, 3, 0);
-    expect(run.results.map((result) => result.capacity)).toEqual([1]);
-    expect(run.complete).toBe(false);
+  it('starts the clock before it takes the trace', async () => {
+    const readings: string[] = [];
+    const clock = () => (readings.push('clock'), 0);
+    await optWithin(() => (readings.push('trace'), packTrace(TRACE)), 1, 10, { clock });
+    expect(readings.slice(0, 2)).toEqual(['clock', 'trace']);
+  });
+
+  it('computes nothing past a spent budget, not even capacity 1', async () => {
+    const run = await optWithin(snapshot, 3, 0, { chunk: 4 });
+    expect(run).toMatchObject({ results: [], complete: false });
   });
 });

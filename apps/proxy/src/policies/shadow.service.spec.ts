@@ -9,6 +9,7 @@ import { CacheMetrics } from '../cache/cache-metrics';
 import { CacheService } from '../cache/cache.service';
 import { EntryCache } from '../cache/entry-cache';
 import type { ProxyConfig } from '../config/proxy-config';
+import { OPT_CHUNK } from './opt-window';
 import { ShadowService, shadowRange } from './shadow.service';
 
 /**
@@ -225,5 +226,50 @@ describe('ShadowService', () => {
     shadows.written(undefined, 2);
     view = await shadows.view();
     expect(view.opt).toMatchObject({ entries: 3, lookups: 2, coversShadows: false });
+  });
+});
+
+describe('ShadowService: OPT for GET /policies', () => {
+  /** A proxy whose trace holds `lookups` lookups of a few keys. */
+  function shadowsWith(lookups: number, extra: Partial<ProxyConfig> = {}) {
+    const shadows = new ShadowService(config('lru', 4, { traceWindow: lookups, ...extra }));
+    for (let i = 0; i < lookups; i++) shadows.miss(undefined, i % 97, 0, false);
+    return shadows;
+  }
+
+  it('stops between chunks of the look-ahead once the budget is spent: not even capacity 1 past it', async () => {
+    // Several chunks of work before capacity 1 is done; a budget of 0 is spent after the first.
+    const view = await shadowsWith(4 * OPT_CHUNK).view(0);
+    expect(view.opt).toMatchObject({ complete: false, results: [], budgetMs: 0 });
+  });
+
+  it('runs one OPT at a time: a request while it runs awaits it, even if the trace moved', async () => {
+    const shadows = shadowsWith(1000);
+    const first = shadows.view();
+    shadows.miss(undefined, 5, 0, false);
+    const second = shadows.view();
+    const [a, b] = await Promise.all([first, second]);
+    // One computation: the same result objects, over the trace as it was when it began.
+    expect(b.opt.results).toBe(a.opt.results);
+    expect(b.opt).toMatchObject({ entries: 1000, lookups: 1000 });
+    // Once it is done, a moved trace gets a new one.
+    const third = await shadows.view();
+    expect(third.opt.results).not.toBe(a.opt.results);
+    expect(third.opt.lookups).toBe(1000);
+  });
+
+  it('reports the budget a reused run ran with, not the asker’s', async () => {
+    const shadows = shadowsWith(100);
+    await shadows.view(5000);
+    expect((await shadows.view(1000)).opt.budgetMs).toBe(5000);
+  });
+
+  it('shows the live policy as it was when the shadows were read, not after OPT ran', async () => {
+    const shadows = shadowsWith(100);
+    const pending = shadows.view();
+    shadows.configured(undefined, 'arc', 40); // restarts the shadows at range 64
+    const view = await pending;
+    expect(view.live).toEqual({ policy: 'lru', capacity: 4 });
+    expect(view.shadows.maxCapacity).toBe(8);
   });
 });

@@ -19,6 +19,18 @@ import { TraceRing } from './trace-ring';
  */
 const FLUSH_AT = SHADOW_BATCH / 2;
 
+/** One OPT run over the trace ring, and what the ring held when it began. */
+interface OptComputation {
+  readonly ring: TraceRing;
+  readonly total: number;
+  readonly entries: number;
+  readonly lookups: number;
+  readonly coversShadows: boolean;
+  readonly budgetMs: number;
+  running: boolean;
+  readonly run: Promise<OptRun>;
+}
+
 /** How long computing OPT for one `GET /policies` may take before it stops at a capacity. */
 export const OPT_BUDGET_MS = 1000;
 
@@ -51,8 +63,8 @@ export class ShadowService implements CacheListener<unknown> {
     this.flushing = false;
     this.bank.flush();
   };
-  /** The last OPT computed, and the trace it covered: reused while no entry is added. */
-  private opt: { total: number; run: Promise<OptRun> } | undefined;
+  /** The last OPT begun (maybe still running), and what it covers. */
+  private opt: OptComputation | undefined;
 
   constructor(@Inject(PROXY_CONFIG) config: ProxyConfig) {
     this.enabled = config.shadows;
@@ -124,8 +136,13 @@ export class ShadowService implements CacheListener<unknown> {
     return this.bank.results();
   }
 
-  /** Everything `GET /policies` shows; OPT is computed for it (within OPT_BUDGET_MS). */
+  /**
+   * Everything `GET /policies` shows; OPT is computed for it (within `budgetMs`). One OPT runs at
+   * a time: a request while it runs awaits it; a finished one is reused while the trace has not
+   * moved. The rest is read at once, so the live pair and the shadows agree.
+   */
   async view(budgetMs = OPT_BUDGET_MS): Promise<PoliciesView> {
+    const live = { ...this.live };
     const shadows = {
       since: this.since.toISOString(),
       maxCapacity: this.bank.maxCapacity,
@@ -133,28 +150,51 @@ export class ShadowService implements CacheListener<unknown> {
       skippedFills: this.skippedFills,
       results: this.bank.results(),
     };
-    const trace = this.trace;
-    const { total, lookups } = trace;
-    const entries = Math.min(total, trace.size);
-    if (this.opt?.total !== total) {
-      const run = optWithin(trace.entries(), shadows.maxCapacity, budgetMs);
-      this.opt = { total, run };
-    }
-    const { results, complete, elapsedMs } = await this.opt.run;
+    const opt = await this.optOver(this.trace, budgetMs);
+    const { results, complete, elapsedMs } = await opt.run;
     return {
-      live: { ...this.live },
+      live,
       shadows,
       opt: {
         window: this.window,
-        entries,
-        lookups,
-        coversShadows: trace.complete,
+        entries: opt.entries,
+        lookups: opt.lookups,
+        coversShadows: opt.coversShadows,
         complete,
         elapsedMs: Math.round(elapsedMs),
-        budgetMs,
+        budgetMs: opt.budgetMs,
         results,
       },
     };
+  }
+
+  /**
+   * The OPT run over `ring` to show: the one running, or the last one if `ring` has not moved
+   * since, or a new one. A run over an earlier ring (the shadows restarted) is awaited first,
+   * so that two never run side by side.
+   */
+  private async optOver(ring: TraceRing, budgetMs: number): Promise<OptComputation> {
+    let last = this.opt;
+    while (last?.running && last.ring !== ring) {
+      await last.run;
+      last = this.opt;
+    }
+    if (last?.ring === ring && (last.running || last.total === ring.total)) return last;
+    const maxCapacity = this.bank.maxCapacity;
+    const computation: OptComputation = {
+      ring,
+      total: ring.total,
+      entries: Math.min(ring.total, ring.size),
+      lookups: ring.lookups,
+      coversShadows: ring.complete,
+      budgetMs,
+      running: true,
+      run: optWithin(() => ring.packed(), maxCapacity, budgetMs).finally(() => {
+        computation.running = false;
+      }),
+    };
+    this.opt = computation;
+    return computation;
   }
 
   /**
@@ -175,6 +215,5 @@ export class ShadowService implements CacheListener<unknown> {
     this.since = new Date();
     this.bypassedLookups = 0;
     this.skippedFills = 0;
-    this.opt = undefined;
   }
 }

@@ -1,13 +1,13 @@
-import type { TraceEntry } from '@semicache/policies';
-
-const LOOKUP = 0;
-const WRITE = 1;
-const CLEAR = 2;
+import {
+  CLEAR_ENTRY as CLEAR,
+  LOOKUP_ENTRY as LOOKUP,
+  type PackedTrace,
+  WRITE_ENTRY as WRITE,
+} from '@semicache/policies';
 
 /**
  * The last `size` entries of the live trace (lookups, writes, clears), for OPT: a ring of two
- * typed arrays, so recording one costs two stores and no allocation; the trace objects that the
- * library reads are made only when asked for.
+ * typed arrays, so recording one costs two stores and no allocation.
  */
 export class TraceRing {
   private readonly keys: Int32Array;
@@ -48,23 +48,21 @@ export class TraceRing {
     this.push(CLEAR, 0);
   }
 
-  /** The entries it holds, oldest first. */
-  entries(): TraceEntry[] {
+  /** A copy of the entries it holds, oldest first, in the form OPT reads (5 bytes an entry). */
+  packed(): PackedTrace {
     const length = Math.min(this.recorded, this.size);
-    const trace = new Array<TraceEntry>(length);
-    let at = (this.next - length + this.size) % this.size;
-    for (let i = 0; i < length; i++) {
-      const key = this.keys[at];
-      const kind = this.kinds[at];
-      trace[i] =
-        kind === LOOKUP
-          ? { kind: 'lookup', key }
-          : kind === WRITE
-            ? { kind: 'write', key }
-            : { kind: 'clear' };
-      if (++at === this.size) at = 0;
-    }
-    return trace;
+    // Once the ring has wrapped, the oldest entry is the next to be overwritten.
+    const oldest = this.recorded > this.size ? this.next : 0;
+    const tail = Math.min(length, this.size - oldest);
+    const unwrap = <T extends Uint8Array | Int32Array>(ring: T, copy: T): T => {
+      copy.set(ring.subarray(oldest, oldest + tail));
+      copy.set(ring.subarray(0, length - tail), tail);
+      return copy;
+    };
+    return {
+      kinds: unwrap(this.kinds, new Uint8Array(length)),
+      keys: unwrap(this.keys, new Int32Array(length)),
+    };
   }
 
   private push(kind: number, key: number): void {
