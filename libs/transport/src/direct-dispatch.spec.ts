@@ -162,6 +162,23 @@ class BusyFilter implements RpcExceptionFilter {
   }
 }
 
+/** A subclass of the transport's filter that answers differently: no pass-through. */
+@Catch(ProtocolError)
+class RenamingFilter extends ProtocolErrorFilter {
+  catch(error: ProtocolError): Observable<never> {
+    seen.push('filter');
+    return throwError(() => new ProtocolError('BUSY', `was ${error.code}`));
+  }
+}
+
+let instances = 0;
+
+/** A new one, with its own serial number, for every request. */
+@Injectable({ scope: Scope.REQUEST })
+class PerRequest {
+  readonly serial = ++instances;
+}
+
 let app: INestApplication | undefined;
 let transport: SemicolonServer;
 let events: EventLog;
@@ -325,6 +342,29 @@ describe('Nest pipeline where an enhancer applies', () => {
     expect(transport.dispatchModes().GET).toBe('pipeline (exception filter)');
     expect(await client.request('OP=GET;IND=99;')).toBe('OP=ERR;CODE=BUSY;MSG=filtered;');
     expect(seen).toEqual(['filter']);
+  });
+
+  it('a subclass of ProtocolErrorFilter on the method answers the error', async () => {
+    await start(controllerWith([], [UseFilters(RenamingFilter)]));
+    expect(transport.dispatchModes().GET).toBe('pipeline (exception filter)');
+    expect(await client.request('OP=GET;IND=99;')).toBe('OP=ERR;CODE=BUSY;MSG=was BAD_INDEX;');
+    expect(seen).toEqual(['filter']);
+  });
+
+  it('a request-scoped controller gets its instance per request', async () => {
+    @Controller()
+    class RequestScopedController {
+      constructor(private readonly perRequest: PerRequest) {}
+
+      @MessagePattern('GET')
+      get(@Payload() request: GetRequest) {
+        return { op: 'GET', indices: request.indices, values: [BigInt(this.perRequest.serial)] };
+      }
+    }
+    await start(RequestScopedController, [PerRequest]);
+    expect(transport.dispatchModes()).toEqual({ GET: 'pipeline (request-scoped controller)' });
+    const first = await client.request('OP=GET;IND=1;');
+    expect(await client.request('OP=GET;IND=1;')).not.toBe(first);
   });
 
   it.each([
