@@ -27,6 +27,7 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { EventLog } from '@semicache/events';
 import {
+  OPS,
   type AddRequest,
   type GetReply,
   type GetRequest,
@@ -37,6 +38,7 @@ import { type Observable, map, of, throwError } from 'rxjs';
 import { RawClient, closeAllRawClients } from '../../../test/support/raw-client';
 import { ProtocolErrorFilter } from './protocol-error.filter';
 import { SemicolonContext } from './semicolon-context';
+import { planDispatch } from './direct-dispatch';
 import { SemicolonServer } from './semicolon-server';
 
 /**
@@ -165,7 +167,7 @@ class BusyFilter implements RpcExceptionFilter {
 /** A subclass of the transport's filter that answers differently: no pass-through. */
 @Catch(ProtocolError)
 class RenamingFilter extends ProtocolErrorFilter {
-  catch(error: ProtocolError): Observable<never> {
+  override catch(error: ProtocolError): Observable<never> {
     seen.push('filter');
     return throwError(() => new ProtocolError('BUSY', `was ${error.code}`));
   }
@@ -183,6 +185,19 @@ let app: INestApplication | undefined;
 let transport: SemicolonServer;
 let events: EventLog;
 let client: RawClient;
+
+const SERVER_OPTIONS = {
+  host: '127.0.0.1',
+  port: 0,
+  maxConnections: 10,
+  socket: {
+    maxMessageLength: 1024,
+    bareMessageDelayMs: 50,
+    partialMessageTimeoutMs: 1000,
+    idleTimeoutMs: 0,
+    maxPendingReplies: 64,
+  },
+};
 
 /** How the transport's microservice joins the app, and what is registered on it. */
 interface Hybrid {
@@ -208,20 +223,7 @@ async function start(
   app = moduleRef.createNestApplication(new FastifyAdapter(), { logger: false });
   configure(app);
   events = new EventLog({ app: 'server', capacity: 64, sources: ['table'], waitField: 'storeUs' });
-  transport = new SemicolonServer({
-    host: '127.0.0.1',
-    port: 0,
-    maxConnections: 10,
-    socket: {
-      maxMessageLength: 1024,
-      bareMessageDelayMs: 50,
-      partialMessageTimeoutMs: 1000,
-      idleTimeoutMs: 0,
-      maxPendingReplies: 64,
-    },
-    events,
-    application: app,
-  });
+  transport = new SemicolonServer({ ...SERVER_OPTIONS, events, application: app });
   const microservice = app.connectMicroservice({ strategy: transport }, hybrid.options);
   hybrid.configure?.(microservice);
   await app.startAllMicroservices();
@@ -434,5 +436,37 @@ describe('a reply that cannot be sent', () => {
     // The second is still in flight when the first is answered.
     client.write('OP=ADD;IND=1;\nOP=ADD;IND=3;\n');
     expect(await client.readLines(2)).toEqual(['OP=ADD;IND=1;DATA=7;', 'OP=ADD;IND=3;DATA=7;']);
+  });
+});
+
+describe('a microservice with a config of its own (inheritAppConfig: false)', () => {
+  const OWN_CONFIG = { inheritAppConfig: false, deferInitialization: true };
+
+  it('runs the global guard registered on the microservice', async () => {
+    await start(controllerWith(), [], undefined, {
+      options: OWN_CONFIG,
+      configure: (microservice) => microservice.useGlobalGuards(new CountingGuard()),
+    });
+    for (const mode of Object.values(transport.dispatchModes())) {
+      expect(mode).toBe('pipeline (global guard)');
+    }
+    await exchangeMarked('guard');
+  });
+
+  it("does not take the app's global guard, which does not apply to it, for its own", async () => {
+    await start(controllerWith(), [], (a) => a.useGlobalGuards(new CountingGuard()), {
+      options: OWN_CONFIG,
+    });
+    for (const mode of Object.values(transport.dispatchModes())) expect(mode).toBe('direct');
+    expect(await client.request('OP=GET;IND=13;')).toBe('OP=GET;IND=13;DATA=130;');
+    expect(seen).toEqual([]);
+  });
+
+  it('calls nothing directly for a server whose microservice is not found', async () => {
+    await start(controllerWith());
+    const plan = planDispatch(app!, new SemicolonServer({ ...SERVER_OPTIONS, events }), OPS);
+    for (const dispatch of plan.values()) {
+      expect(dispatch).toEqual({ mode: 'pipeline', reason: 'microservice config unknown' });
+    }
   });
 });

@@ -40,9 +40,9 @@ export interface SemicolonServerOptions {
   /** A request that takes longer than this (ms) gets one warning line; undefined: none. */
   readonly slowRequestMs?: number;
   /**
-   * The application whose controllers serve the patterns. Given, a handler that nothing of
-   * Nest's per-message pipeline applies to is called directly (see planDispatch); without it,
-   * every request takes Nest's pipeline.
+   * The application whose controllers serve the patterns, which this server is connected to
+   * (`connectMicroservice`). Given, a handler that nothing of Nest's per-message pipeline applies
+   * to is called directly (see planDispatch); without it, every request takes Nest's pipeline.
    */
   readonly application?: INestApplicationContext;
 }
@@ -117,7 +117,7 @@ export class SemicolonServer extends Server implements CustomTransportStrategy {
     // Handlers are all registered by now; looking one up by pattern per message costs Nest a
     // JSON.parse that throws, so each OP's handler is found once, and so is how it is called.
     const { application } = this.options;
-    if (application !== undefined) this.plan = planDispatch(application, OPS, this.transportId);
+    if (application !== undefined) this.plan = planDispatch(application, this, OPS);
     for (const op of OPS) {
       const nest = this.getHandlerByPattern(op);
       if (nest === null) continue;
