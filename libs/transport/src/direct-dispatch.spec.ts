@@ -319,11 +319,27 @@ describe('Nest pipeline where an enhancer applies', () => {
     expect(seen).toEqual(['interceptor']);
   });
 
-  it('a pipe on the method changes the request', async () => {
-    await start(controllerWith([], [UsePipes(NextIndexPipe)]));
-    expect(transport.dispatchModes().GET).toBe('pipeline (pipe)');
-    expect(await client.request('OP=GET;IND=1;')).toBe('OP=GET;IND=2;DATA=20;');
-    expect(seen).toEqual(['pipe']);
+  it.each([
+    ['a pipe', UsePipes(NextIndexPipe), 'pipe', 'OP=GET;IND=1;', 'OP=GET;IND=2;DATA=20;'],
+    [
+      'another exception filter',
+      UseFilters(BusyFilter),
+      'exception filter',
+      'OP=GET;IND=99;',
+      'OP=ERR;CODE=BUSY;MSG=filtered;',
+    ],
+    [
+      'a subclass of ProtocolErrorFilter',
+      UseFilters(RenamingFilter),
+      'exception filter',
+      'OP=GET;IND=99;',
+      'OP=ERR;CODE=BUSY;MSG=was BAD_INDEX;',
+    ],
+  ])('%s on the method answers instead', async (_what, decorator, reason, request, reply) => {
+    await start(controllerWith([], [decorator]));
+    expect(transport.dispatchModes().GET).toBe(`pipeline (${reason})`);
+    expect(await client.request(request)).toBe(reply);
+    expect(seen).toHaveLength(1);
   });
 
   it('a pipe on the parameter changes the request', async () => {
@@ -337,20 +353,6 @@ describe('Nest pipeline where an enhancer applies', () => {
     await start(ParameterPipeController);
     expect(transport.dispatchModes()).toEqual({ GET: 'pipeline (parameter pipe)' });
     expect(await client.request('OP=GET;IND=1;')).toBe('OP=GET;IND=2;DATA=20;');
-  });
-
-  it('another exception filter on the method answers the error', async () => {
-    await start(controllerWith([], [UseFilters(BusyFilter)]));
-    expect(transport.dispatchModes().GET).toBe('pipeline (exception filter)');
-    expect(await client.request('OP=GET;IND=99;')).toBe('OP=ERR;CODE=BUSY;MSG=filtered;');
-    expect(seen).toEqual(['filter']);
-  });
-
-  it('a subclass of ProtocolErrorFilter on the method answers the error', async () => {
-    await start(controllerWith([], [UseFilters(RenamingFilter)]));
-    expect(transport.dispatchModes().GET).toBe('pipeline (exception filter)');
-    expect(await client.request('OP=GET;IND=99;')).toBe('OP=ERR;CODE=BUSY;MSG=was BAD_INDEX;');
-    expect(seen).toEqual(['filter']);
   });
 
   it('a request-scoped controller gets its instance per request', async () => {
