@@ -31,6 +31,8 @@ export async function launchBrowser(): Promise<BrowserContext> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      // Containers often give /dev/shm 64 MB, too little for Chromium's shared memory.
+      '--disable-dev-shm-usage',
     ],
   });
 }

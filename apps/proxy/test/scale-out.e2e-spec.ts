@@ -1,7 +1,8 @@
 // Proxies beyond one: --invalidation (Nest's Redis transport; what a proxy does while its
 // subscription is down) and --upstream with several servers (failover and back). Real
 // redis-server, servers and proxies on free ports.
-import { ProxyAdmin } from '@semicache/client';
+import { ProxyAdmin, type RecentEvents, getJson } from '@semicache/client';
+import { decisionWords } from '../../../test/support/events';
 import { closeAllConnections, connectTo } from '../../../test/support/line-client';
 import { linesWith } from '../../../test/support/logs';
 import { sampleValue, scrape } from '../../../test/support/metrics';
@@ -68,6 +69,13 @@ describe('--invalidation: two proxies in front of one server', () => {
     await waitFor('the cache emptied', async () =>
       (await cachedPairs(second)).length === 0 ? true : undefined,
     );
+
+    // Each invalidation that dropped something is an event of its own, its drops decisions.
+    const { body } = await getJson<RecentEvents>(`${second.admin}/events/recent?op=INVALIDATE`);
+    expect(body.events.map((event) => [event.conn, decisionWords(event)])).toEqual([
+      [null, ['dropped 1']],
+      [null, ['cleared 2']],
+    ]);
   });
 
   it('while the subscription is down: no hits, 503 on /health, writes refused by the server; back: cache emptied first', async () => {

@@ -11,15 +11,20 @@ export const INVALIDATION_CHANNEL = 'semicache.invalidations';
  * (each index once, its last value), or a CLR; `ackedAtUs` is when the write was acknowledged
  * where it was made durable (microseconds since the epoch), to measure how late proxies apply it.
  */
-export const invalidationSchema = z.discriminatedUnion('op', [
-  z.object({
-    op: z.literal('PUT'),
-    indices: z.array(z.number().int().min(0)).min(1),
-    values: z.array(z.string().regex(/^-?\d{1,19}$/)),
-    ackedAtUs: z.number().positive(),
-  }),
-  z.object({ op: z.literal('CLR'), ackedAtUs: z.number().positive() }),
-]);
+export const invalidationSchema = z
+  .discriminatedUnion('op', [
+    z.object({
+      op: z.literal('PUT'),
+      indices: z.array(z.number().int().min(0)).min(1),
+      values: z.array(z.string().regex(/^-?\d{1,19}$/)),
+      ackedAtUs: z.number().positive(),
+    }),
+    z.object({ op: z.literal('CLR'), ackedAtUs: z.number().positive() }),
+  ])
+  // A value for each index: a message that pairs them otherwise is unreadable, not half applied.
+  .refine((message) => message.op === 'CLR' || message.values.length === message.indices.length, {
+    message: 'indices and values differ in length',
+  });
 export type Invalidation = z.infer<typeof invalidationSchema>;
 
 /**

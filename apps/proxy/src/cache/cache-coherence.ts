@@ -1,3 +1,4 @@
+import type { EventRecord } from '@semicache/events';
 import type { Invalidation } from '@semicache/runtime';
 import type { EntryCache } from './entry-cache';
 import { WriteFence } from './write-fence';
@@ -45,23 +46,37 @@ export class CacheCoherence {
     return this.trusted && this.fence.mayStoreWritten(index, value, began);
   }
 
+  /** Whether `invalidation` would drop anything: what `apply` decides, without doing it. */
+  drops(invalidation: Invalidation): boolean {
+    if (invalidation.op === 'CLR') return this.cache.size > 0;
+    return invalidation.indices.some((index, position) =>
+      this.isStale(index, invalidation, position),
+    );
+  }
+
   /**
    * Applies an invalidation: drops each index it names unless the cache holds the very value it
-   * now has (this proxy's own write, say), or everything for a CLR. Returns the indices dropped.
+   * now has (this proxy's own write, say), or everything for a CLR. `cause` is the event the
+   * drops are decisions of.
    */
-  apply(invalidation: Invalidation): number[] {
-    if (invalidation.op === 'CLR') return this.dropAll();
-    const values = invalidation.values.map(BigInt);
-    this.fence.invalidated(invalidation.indices, values);
-    const dropped: number[] = [];
+  apply(invalidation: Invalidation, cause?: EventRecord): void {
+    if (invalidation.op === 'CLR') {
+      this.dropAll(cause);
+      return;
+    }
+    this.fence.invalidated(invalidation.indices, invalidation.values.map(BigInt));
     invalidation.indices.forEach((index, position) => {
-      const cached = this.cache.peek(index);
-      if (cached !== undefined && cached !== values[position]) {
-        this.cache.remove(index);
-        dropped.push(index);
-      }
+      if (this.isStale(index, invalidation, position)) this.cache.remove(index, cause);
     });
-    return dropped;
+  }
+
+  private isStale(
+    index: number,
+    invalidation: Invalidation & { op: 'PUT' },
+    position: number,
+  ): boolean {
+    const cached = this.cache.peek(index);
+    return cached !== undefined && cached !== BigInt(invalidation.values[position]);
   }
 
   /** Invalidations may be missed from now on; returns the indices dropped. */
@@ -78,10 +93,10 @@ export class CacheCoherence {
   }
 
   /** Drops everything, and what reads in flight fetch (see WriteFence.invalidatedAll). */
-  dropAll(): number[] {
+  dropAll(cause?: EventRecord): number[] {
     this.fence.invalidatedAll();
     const dropped = this.cache.entries().map((entry) => entry.index);
-    this.cache.clear();
+    this.cache.clear(cause);
     return dropped;
   }
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { epochMicros, invalidationSchema, redisName } from '@semicache/runtime';
+import type { EventLog } from '@semicache/events';
+import { EVENT_LOG, epochMicros, invalidationSchema, redisName } from '@semicache/runtime';
 import { CacheCoherence } from '../cache/cache-coherence';
 import { InvalidationMetrics } from '../cache/invalidation-metrics';
 import { PROXY_CONFIG, type ProxyConfig } from '../config/proxy-config';
@@ -16,6 +17,7 @@ export class InvalidationService implements SubscriptionListener {
   constructor(
     private readonly coherence: CacheCoherence,
     private readonly metrics: InvalidationMetrics,
+    @Inject(EVENT_LOG) private readonly events: EventLog,
     @Inject(PROXY_CONFIG) config: ProxyConfig,
   ) {
     this.redis = config.invalidation === undefined ? '' : redisName(config.invalidation);
@@ -36,7 +38,13 @@ export class InvalidationService implements SubscriptionListener {
       return;
     }
     const invalidation = parsed.data;
-    this.coherence.apply(invalidation);
+    // One event (op INVALIDATE) for an invalidation that drops something; the others, most of a
+    // busy cluster's, change nothing here and would only crowd the stream.
+    if (this.coherence.drops(invalidation)) {
+      this.events.recordOutside('INVALIDATE', (event) => this.coherence.apply(invalidation, event));
+    } else {
+      this.coherence.apply(invalidation);
+    }
     this.metrics.invalidationApplied(
       invalidation.op,
       (epochMicros() - invalidation.ackedAtUs) / 1e6,
