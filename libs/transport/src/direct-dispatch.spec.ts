@@ -5,6 +5,7 @@ import {
   Controller,
   type ExecutionContext,
   type INestApplication,
+  type INestMicroservice,
   Injectable,
   Logger,
   type NestInterceptor,
@@ -20,11 +21,13 @@ import {
 } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { InterceptorsConsumer } from '@nestjs/core/interceptors/interceptors-consumer';
+import type { NestHybridApplicationOptions } from '@nestjs/common/interfaces';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { EventLog } from '@semicache/events';
 import {
+  OPS,
   type AddRequest,
   type GetReply,
   type GetRequest,
@@ -35,6 +38,7 @@ import { type Observable, map, of, throwError } from 'rxjs';
 import { RawClient, closeAllRawClients } from '../../../test/support/raw-client';
 import { ProtocolErrorFilter } from './protocol-error.filter';
 import { SemicolonContext } from './semicolon-context';
+import { planDispatch } from './direct-dispatch';
 import { SemicolonServer } from './semicolon-server';
 
 /**
@@ -60,6 +64,11 @@ function getReply(request: GetRequest): GetReply {
   };
 }
 
+/** Settles after `turns` turns of the event loop: a reply that takes a while. */
+async function afterTurns(turns: number): Promise<void> {
+  for (let turn = 0; turn < turns; turn++) await new Promise((resolve) => setImmediate(resolve));
+}
+
 /** A controller as the apps write them, with the given decorators added on its class and on GET. */
 function controllerWith(onClass: ClassDecorator[] = [], onGet: MethodDecorator[] = []): Type {
   @Controller()
@@ -67,15 +76,27 @@ function controllerWith(onClass: ClassDecorator[] = [], onGet: MethodDecorator[]
   class TableLikeController {
     @MessagePattern('GET')
     get(@Payload() request: GetRequest) {
-      if (request.indices[0] === 98) {
-        return Promise.reject(new ProtocolError('BAD_INDEX', 'index 98 is not served'));
+      switch (request.indices[0]) {
+        case 98:
+          return Promise.reject(new ProtocolError('BAD_INDEX', 'index 98 is not served'));
+        // Replies a buggy handler could give: not one to send.
+        case 96:
+          return { op: 'GET', indices: request.indices };
+        case 95:
+          return 'OP=GET;IND=95;DATA=950;';
+        case 94:
+          return Promise.resolve(null);
       }
       return getReply(request);
     }
 
+    /** Takes as many turns as its first index, checking that its context stays its own. */
     @MessagePattern('ADD')
-    add(@Payload() request: AddRequest) {
-      return Promise.resolve({ op: 'ADD', indices: request.indices, sum: 7n });
+    async add(@Payload() request: AddRequest, @Ctx() context: SemicolonContext) {
+      const connection = context.getConnectionId();
+      await afterTurns(request.indices[0]);
+      if (context.getConnectionId() !== connection) throw new Error('context reused in flight');
+      return { op: 'ADD', indices: request.indices, sum: 7n };
     }
 
     @MessagePattern('PUT')
@@ -143,18 +164,57 @@ class BusyFilter implements RpcExceptionFilter {
   }
 }
 
+/** A subclass of the transport's filter that answers differently: no pass-through. */
+@Catch(ProtocolError)
+class RenamingFilter extends ProtocolErrorFilter {
+  override catch(error: ProtocolError): Observable<never> {
+    seen.push('filter');
+    return throwError(() => new ProtocolError('BUSY', `was ${error.code}`));
+  }
+}
+
+let instances = 0;
+
+/** A new one, with its own serial number, for every request. */
+@Injectable({ scope: Scope.REQUEST })
+class PerRequest {
+  readonly serial = ++instances;
+}
+
 let app: INestApplication | undefined;
 let transport: SemicolonServer;
+let events: EventLog;
 let client: RawClient;
+
+const SERVER_OPTIONS = {
+  host: '127.0.0.1',
+  port: 0,
+  maxConnections: 10,
+  socket: {
+    maxMessageLength: 1024,
+    bareMessageDelayMs: 50,
+    partialMessageTimeoutMs: 1000,
+    idleTimeoutMs: 0,
+    maxPendingReplies: 64,
+  },
+};
+
+/** How the transport's microservice joins the app, and what is registered on it. */
+interface Hybrid {
+  readonly options: NestHybridApplicationOptions;
+  readonly configure?: (microservice: INestMicroservice) => void;
+}
 
 /**
  * A hybrid app with `controller` (and `providers`) and the transport on port 0, connected after
- * `configure` (where `useGlobal*` goes, as Nest wants it before the microservice), and a client.
+ * `configure` (where `useGlobal*` goes, as Nest wants it before the microservice) as `hybrid`
+ * says, and a client.
  */
 async function start(
   controller: Type,
   providers: Provider[] = [],
   configure: (app: INestApplication) => void = () => undefined,
+  hybrid: Hybrid = { options: { inheritAppConfig: true } },
 ): Promise<void> {
   const moduleRef = await Test.createTestingModule({
     controllers: [controller],
@@ -162,21 +222,10 @@ async function start(
   }).compile();
   app = moduleRef.createNestApplication(new FastifyAdapter(), { logger: false });
   configure(app);
-  transport = new SemicolonServer({
-    host: '127.0.0.1',
-    port: 0,
-    maxConnections: 10,
-    socket: {
-      maxMessageLength: 1024,
-      bareMessageDelayMs: 50,
-      partialMessageTimeoutMs: 1000,
-      idleTimeoutMs: 0,
-      maxPendingReplies: 64,
-    },
-    events: new EventLog({ app: 'server', capacity: 64, sources: ['table'], waitField: 'storeUs' }),
-    application: app,
-  });
-  app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
+  events = new EventLog({ app: 'server', capacity: 64, sources: ['table'], waitField: 'storeUs' });
+  transport = new SemicolonServer({ ...SERVER_OPTIONS, events, application: app });
+  const microservice = app.connectMicroservice({ strategy: transport }, hybrid.options);
+  hybrid.configure?.(microservice);
   await app.startAllMicroservices();
   await app.init();
   client = await RawClient.open({ host: '127.0.0.1', port: transport.address().port });
@@ -270,11 +319,27 @@ describe('Nest pipeline where an enhancer applies', () => {
     expect(seen).toEqual(['interceptor']);
   });
 
-  it('a pipe on the method changes the request', async () => {
-    await start(controllerWith([], [UsePipes(NextIndexPipe)]));
-    expect(transport.dispatchModes().GET).toBe('pipeline (pipe)');
-    expect(await client.request('OP=GET;IND=1;')).toBe('OP=GET;IND=2;DATA=20;');
-    expect(seen).toEqual(['pipe']);
+  it.each([
+    ['a pipe', UsePipes(NextIndexPipe), 'pipe', 'OP=GET;IND=1;', 'OP=GET;IND=2;DATA=20;'],
+    [
+      'another exception filter',
+      UseFilters(BusyFilter),
+      'exception filter',
+      'OP=GET;IND=99;',
+      'OP=ERR;CODE=BUSY;MSG=filtered;',
+    ],
+    [
+      'a subclass of ProtocolErrorFilter',
+      UseFilters(RenamingFilter),
+      'exception filter',
+      'OP=GET;IND=99;',
+      'OP=ERR;CODE=BUSY;MSG=was BAD_INDEX;',
+    ],
+  ])('%s on the method answers instead', async (_what, decorator, reason, request, reply) => {
+    await start(controllerWith([], [decorator]));
+    expect(transport.dispatchModes().GET).toBe(`pipeline (${reason})`);
+    expect(await client.request(request)).toBe(reply);
+    expect(seen).toHaveLength(1);
   });
 
   it('a pipe on the parameter changes the request', async () => {
@@ -290,11 +355,20 @@ describe('Nest pipeline where an enhancer applies', () => {
     expect(await client.request('OP=GET;IND=1;')).toBe('OP=GET;IND=2;DATA=20;');
   });
 
-  it('another exception filter on the method answers the error', async () => {
-    await start(controllerWith([], [UseFilters(BusyFilter)]));
-    expect(transport.dispatchModes().GET).toBe('pipeline (exception filter)');
-    expect(await client.request('OP=GET;IND=99;')).toBe('OP=ERR;CODE=BUSY;MSG=filtered;');
-    expect(seen).toEqual(['filter']);
+  it('a request-scoped controller gets its instance per request', async () => {
+    @Controller()
+    class RequestScopedController {
+      constructor(private readonly perRequest: PerRequest) {}
+
+      @MessagePattern('GET')
+      get(@Payload() request: GetRequest) {
+        return { op: 'GET', indices: request.indices, values: [BigInt(this.perRequest.serial)] };
+      }
+    }
+    await start(RequestScopedController, [PerRequest]);
+    expect(transport.dispatchModes()).toEqual({ GET: 'pipeline (request-scoped controller)' });
+    const first = await client.request('OP=GET;IND=1;');
+    expect(await client.request('OP=GET;IND=1;')).not.toBe(first);
   });
 
   it.each([
@@ -326,5 +400,75 @@ describe('Nest pipeline where an enhancer applies', () => {
     await start(controllerWith(), [provider]);
     for (const mode of Object.values(transport.dispatchModes())) expect(mode).toMatch(/^pipeline/);
     await exchangeMarked(mark);
+  });
+});
+
+describe('a reply that cannot be sent', () => {
+  const INTERNAL = /^OP=ERR;CODE=INTERNAL;MSG=[^;]+;$/;
+
+  it.each([
+    ['direct', []],
+    ['pipeline', [UseGuards(CountingGuard)]],
+  ])(
+    '(%s) is an internal error, logged and recorded once; the connection serves on',
+    async (_mode, onClass) => {
+      await start(controllerWith(onClass));
+      const logged = jest.spyOn(Logger.prototype, 'error').mockClear();
+      const before = events.nextSeq;
+      // Not serializable, not a reply object, a promise of nothing; then a good one.
+      client.write('OP=GET;IND=96;\nOP=GET;IND=95;\nOP=GET;IND=94;\nOP=GET;IND=1;\n');
+      const replies = await client.readLines(4);
+      expect(replies.slice(0, 3)).toEqual([
+        expect.stringMatching(INTERNAL),
+        expect.stringMatching(INTERNAL),
+        expect.stringMatching(INTERNAL),
+      ]);
+      expect(replies[3]).toBe('OP=GET;IND=1;DATA=10;');
+      expect(events.nextSeq - before).toBe(4);
+      const failures = logged.mock.calls.filter(
+        ([line]) => (line as { msg?: string }).msg === 'request failed',
+      );
+      expect(failures).toHaveLength(3);
+    },
+  );
+
+  it('leaves every later request a context of its own', async () => {
+    await start(controllerWith());
+    expect(await client.request('OP=GET;IND=96;')).toMatch(INTERNAL);
+    // The second is still in flight when the first is answered.
+    client.write('OP=ADD;IND=1;\nOP=ADD;IND=3;\n');
+    expect(await client.readLines(2)).toEqual(['OP=ADD;IND=1;DATA=7;', 'OP=ADD;IND=3;DATA=7;']);
+  });
+});
+
+describe('a microservice with a config of its own (inheritAppConfig: false)', () => {
+  const OWN_CONFIG = { inheritAppConfig: false, deferInitialization: true };
+
+  it('runs the global guard registered on the microservice', async () => {
+    await start(controllerWith(), [], undefined, {
+      options: OWN_CONFIG,
+      configure: (microservice) => microservice.useGlobalGuards(new CountingGuard()),
+    });
+    for (const mode of Object.values(transport.dispatchModes())) {
+      expect(mode).toBe('pipeline (global guard)');
+    }
+    await exchangeMarked('guard');
+  });
+
+  it("does not take the app's global guard, which does not apply to it, for its own", async () => {
+    await start(controllerWith(), [], (a) => a.useGlobalGuards(new CountingGuard()), {
+      options: OWN_CONFIG,
+    });
+    for (const mode of Object.values(transport.dispatchModes())) expect(mode).toBe('direct');
+    expect(await client.request('OP=GET;IND=13;')).toBe('OP=GET;IND=13;DATA=130;');
+    expect(seen).toEqual([]);
+  });
+
+  it('calls nothing directly for a server whose microservice is not found', async () => {
+    await start(controllerWith());
+    const plan = planDispatch(app!, new SemicolonServer({ ...SERVER_OPTIONS, events }), OPS);
+    for (const dispatch of plan.values()) {
+      expect(dispatch).toEqual({ mode: 'pipeline', reason: 'microservice config unknown' });
+    }
   });
 });

@@ -1,4 +1,4 @@
-import type { INestApplicationContext } from '@nestjs/common';
+import type { INestApplication, INestApplicationContext } from '@nestjs/common';
 import {
   CUSTOM_ROUTE_ARGS_METADATA,
   EXCEPTION_FILTERS_METADATA,
@@ -13,7 +13,7 @@ import {
   ModulesContainer,
 } from '@nestjs/core';
 import { ContextUtils } from '@nestjs/core/helpers/context-utils';
-import type { Transport } from '@nestjs/microservices';
+import type { Server } from '@nestjs/microservices';
 import { PARAM_ARGS_METADATA } from '@nestjs/microservices/constants';
 import { DEFAULT_CALLBACK_METADATA } from '@nestjs/microservices/context/rpc-metadata-constants';
 import { RpcParamtype } from '@nestjs/microservices/enums/rpc-paramtype.enum';
@@ -61,10 +61,36 @@ function listed(metadata: unknown): readonly unknown[] {
   return Array.isArray(metadata) ? metadata : [];
 }
 
+/** The fields of Nest's NestMicroservice read here: private to it, so checked, not trusted. */
+interface MicroserviceFields {
+  readonly serverInstance?: unknown;
+  readonly applicationConfig?: unknown;
+}
+
 /**
- * The enhancers that apply to every handler: registered with `app.useGlobal*()` (before the
- * microservice is connected) or as `APP_GUARD`/`APP_INTERCEPTOR`/`APP_PIPE`/`APP_FILTER`
- * providers, static or request-scoped. Null when there is none.
+ * The ApplicationConfig the pipeline of `server`'s microservice reads its global enhancers from:
+ * the app's own with `inheritAppConfig: true`, a config of its own without (where
+ * `microservice.useGlobal*()` go). Nest does not expose it, so it is read from the microservice
+ * that has `server` as its strategy; undefined when there is none or the field is not there.
+ */
+function configOfMicroservice(
+  app: INestApplicationContext,
+  server: object,
+): ApplicationConfig | undefined {
+  const microservices = (app as Partial<INestApplication>).getMicroservices?.() ?? [];
+  // A standalone microservice is the application itself.
+  for (const candidate of [app, ...microservices] as MicroserviceFields[]) {
+    if (candidate.serverInstance !== server) continue;
+    const config = candidate.applicationConfig;
+    return config instanceof ApplicationConfig ? config : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The enhancers that apply to every handler: registered with `useGlobal*()` on the config the
+ * microservice uses, or as `APP_GUARD`/`APP_INTERCEPTOR`/`APP_PIPE`/`APP_FILTER` providers,
+ * static or request-scoped. Null when there is none.
  */
 function globalReason(config: ApplicationConfig): string | null {
   if (config.getGlobalGuards().length + config.getGlobalRequestGuards().length > 0) {
@@ -142,16 +168,18 @@ function directCall(instance: object, methodKey: string): DirectHandler | string
  * directly when nothing of Nest's per-message pipeline would run for it: no guard, interceptor,
  * pipe or exception filter on the method, its class or globally (ProtocolErrorFilter aside,
  * see isPassThroughFilter), no parameter pipe or custom parameter decorator, and a controller
- * that is not request-scoped. Otherwise (or when the pattern's handler is ambiguous) Nest's own
- * handler serves it, unchanged. `transportId` selects the handlers as Nest does for the server.
+ * that is not request-scoped. Otherwise (or when the pattern's handler is ambiguous, or the
+ * config of `server`'s microservice cannot be found) Nest's own handler serves it, unchanged.
+ * The server's `transportId` selects the handlers as Nest does.
  */
 export function planDispatch(
   app: INestApplicationContext,
+  server: Pick<Server, 'transportId'>,
   patterns: readonly string[],
-  transportId?: Transport | symbol,
 ): Map<string, Dispatch> {
-  const config = app.get(ApplicationConfig);
-  const global = globalReason(config);
+  const transportId = server.transportId;
+  const config = configOfMicroservice(app, server);
+  const global = config === undefined ? 'microservice config unknown' : globalReason(config);
   const explorer = new ListenerMetadataExplorer(new MetadataScanner());
   const found = new Map<
     string,

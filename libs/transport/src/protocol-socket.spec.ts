@@ -1,5 +1,6 @@
 import { type Frame, isCompleteRequest } from '@semicache/protocol';
 import { type AddressInfo, type Server, type Socket, connect, createServer } from 'node:net';
+import { waitFor } from '../../../test/support/processes';
 import { ProtocolSocket } from './protocol-socket';
 
 /** A ProtocolSocket on a real loopback connection, with a handler the test answers by hand. */
@@ -174,6 +175,26 @@ describe('ProtocolSocket', () => {
       client.write('OP=GET;IND=3;');
       await first;
       expect(frames).toStrictEqual(['OP=GET;IND=3;']);
+    } finally {
+      await close();
+    }
+  });
+
+  it('answers a handler that settles with no string as an internal error, and goes on', async () => {
+    const { answers, client, close } = await setup(16);
+    try {
+      let received = '';
+      const replied = new Promise<string>((resolve) =>
+        client.on('data', (text: string) => {
+          received += text;
+          if (received.split('\n').length > 2) resolve(received);
+        }),
+      );
+      client.write('OP=GET;IND=1;\nOP=GET;IND=2;\n');
+      await waitFor('both requests handled', () => answers.length === 2 || undefined);
+      answers[0](undefined as unknown as string);
+      answers[1]('OP=GET;IND=2;DATA=2;');
+      expect(await replied).toBe('OP=ERR;CODE=INTERNAL;\nOP=GET;IND=2;DATA=2;\n');
     } finally {
       await close();
     }

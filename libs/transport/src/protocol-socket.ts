@@ -155,6 +155,10 @@ export class ProtocolSocket {
     let result: string | Promise<string>;
     try {
       result = this.handle(frame);
+      // A handler's bug must cost one reply, not the process (`undefined.then`).
+      if (typeof result !== 'string' && typeof result?.then !== 'function') {
+        result = this.internalErrorReply;
+      }
     } catch {
       result = this.internalErrorReply;
     }
@@ -174,7 +178,8 @@ export class ProtocolSocket {
   }
 
   private settle(slot: ReplySlot, reply: string): void {
-    slot.reply = reply;
+    // Anything but a string would leave the slot, and every reply after it, waiting for ever.
+    slot.reply = typeof reply === 'string' ? reply : this.internalErrorReply;
     if (this.slots[0] !== slot) return;
     let ready = 0;
     while (ready < this.slots.length && this.slots[ready].reply !== undefined) {

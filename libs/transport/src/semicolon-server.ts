@@ -6,6 +6,7 @@ import {
   ProtocolError,
   type ParseOptions,
   type Reply,
+  type Request,
   type Frame,
   OPS,
   errorReply,
@@ -39,9 +40,9 @@ export interface SemicolonServerOptions {
   /** A request that takes longer than this (ms) gets one warning line; undefined: none. */
   readonly slowRequestMs?: number;
   /**
-   * The application whose controllers serve the patterns. Given, a handler that nothing of
-   * Nest's per-message pipeline applies to is called directly (see planDispatch); without it,
-   * every request takes Nest's pipeline.
+   * The application whose controllers serve the patterns, which this server is connected to
+   * (`connectMicroservice`). Given, a handler that nothing of Nest's per-message pipeline applies
+   * to is called directly (see planDispatch); without it, every request takes Nest's pipeline.
    */
   readonly application?: INestApplicationContext;
 }
@@ -116,7 +117,7 @@ export class SemicolonServer extends Server implements CustomTransportStrategy {
     // Handlers are all registered by now; looking one up by pattern per message costs Nest a
     // JSON.parse that throws, so each OP's handler is found once, and so is how it is called.
     const { application } = this.options;
-    if (application !== undefined) this.plan = planDispatch(application, OPS, this.transportId);
+    if (application !== undefined) this.plan = planDispatch(application, this, OPS);
     for (const op of OPS) {
       const nest = this.getHandlerByPattern(op);
       if (nest === null) continue;
@@ -257,19 +258,22 @@ export class SemicolonServer extends Server implements CustomTransportStrategy {
       event.request(null, NO_INDICES);
       return this.refused(client, context, frame.error);
     }
+    let request: Request;
+    let route: Route | undefined;
     try {
-      const request = parseRequest(frame.text, this.options.parse);
+      request = parseRequest(frame.text, this.options.parse);
       event.request(request.op, request.op === 'CLR' ? NO_INDICES : request.indices);
-      const route = this.routes.get(request.op);
+      route = this.routes.get(request.op);
       if (route === undefined) {
         throw new ProtocolError('UNKNOWN_OP', `OP ${request.op} is not served here`);
       }
-      this.options.events.lend(request, event);
-      return this.call(route, request, client, context);
     } catch (error) {
       if (event.op === null) event.request(readableOp(frame.text), NO_INDICES);
       return this.refused(client, context, error);
     }
+    // Outside the try: the call answers (and records) whatever happens in it, exactly once.
+    this.options.events.lend(request, event);
+    return this.call(route, request, client, context);
   }
 
   private contextFor(socket: Socket, connectionId: number): SemicolonContext {
@@ -322,13 +326,26 @@ export class SemicolonServer extends Server implements CustomTransportStrategy {
     );
   }
 
+  /**
+   * The handler's reply, serialized before anything is recorded: what a handler gives that is
+   * no reply to send (a string, `{}`, a reply missing fields) is a bug answered by `failed`.
+   */
   private succeeded(client: Client, context: SemicolonContext, reply: Reply): string {
+    let text: string | undefined;
+    try {
+      text = serializeReply(reply);
+    } catch (error) {
+      return this.failed(client, context, error);
+    }
+    if (typeof text !== 'string') {
+      return this.failed(client, context, new TypeError('the handler gave no reply to send'));
+    }
     if (reply.op === 'ERR') {
       context.getEvent().fail(reply.code, reply.message);
       this.observer.errorReplied(reply.code);
     }
     this.recorded(client, context);
-    return serializeReply(reply);
+    return text;
   }
 
   private failed(client: Client, context: SemicolonContext, error: unknown): string {
