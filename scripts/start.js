@@ -65,9 +65,9 @@ const supervisor = new Supervisor();
     [
       '',
       'semicache is running:',
-      `  proxy    ${p.protocol}  (clients talk here)   admin ${p.admin}  (/health /cache /stats /metrics)`,
-      `  server   ${s.protocol}                        admin ${s.admin}  (/health /table /metrics)`,
-      'Try:  npm run cli -- put 1=10 2=20   |   npm run cli -- get 1 2   |   npm run cli -- inspect',
+      `  proxy    ${p.protocol}  (clients talk here)   admin ${p.admin}  (the live page; /health /cache /stats /heat /policies /events /metrics)`,
+      `  server   ${s.protocol}                        admin ${s.admin}  (the live page; /health /table /events /metrics)`,
+      'Try:  npm run -s cli -- put 1=10 2=20   |   npm run -s cli -- get 1 2   |   npm run -s cli -- inspect   |   npm run -s cli -- watch',
       'Ctrl-C stops both.',
       '',
     ].join('\n'),

@@ -306,6 +306,8 @@ describe('per-index heat', () => {
       tracked: 4,
       exact: true,
     });
+    // Whole milliseconds, like every other duration the admin API gives in ms.
+    for (const { idleMs } of body.indices) expect(Number.isInteger(idleMs)).toBe(true);
     expect(
       body.indices.map(({ index, lookups, hits, misses, writes, evictions, lookupsError }) => ({
         index,

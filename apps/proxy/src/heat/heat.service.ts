@@ -81,7 +81,7 @@ export class HeatService implements CacheListener<unknown> {
       indices: this.table.top(limit).map((counts) => ({
         ...counts,
         lastAccess: new Date(counts.lastAccess).toISOString(),
-        idleMs: now - counts.lastAccess,
+        idleMs: Math.round(now - counts.lastAccess),
       })),
     };
   }
