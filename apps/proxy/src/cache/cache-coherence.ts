@@ -49,9 +49,8 @@ export class CacheCoherence {
   /** Whether `invalidation` would drop anything: what `apply` decides, without doing it. */
   drops(invalidation: Invalidation): boolean {
     if (invalidation.op === 'CLR') return this.cache.size > 0;
-    return invalidation.indices.some((index, position) =>
-      this.isStale(index, invalidation, position),
-    );
+    const { indices, values } = invalidation;
+    return indices.some((index, position) => this.isStale(index, BigInt(values[position])));
   }
 
   /**
@@ -64,19 +63,17 @@ export class CacheCoherence {
       this.dropAll(cause);
       return;
     }
-    this.fence.invalidated(invalidation.indices, invalidation.values.map(BigInt));
+    const values = invalidation.values.map(BigInt);
+    this.fence.invalidated(invalidation.indices, values);
     invalidation.indices.forEach((index, position) => {
-      if (this.isStale(index, invalidation, position)) this.cache.remove(index, cause);
+      if (this.isStale(index, values[position])) this.cache.remove(index, cause);
     });
   }
 
-  private isStale(
-    index: number,
-    invalidation: Invalidation & { op: 'PUT' },
-    position: number,
-  ): boolean {
+  /** Whether the cache holds `index` with another value than `value`, its value now. */
+  private isStale(index: number, value: bigint): boolean {
     const cached = this.cache.peek(index);
-    return cached !== undefined && cached !== BigInt(invalidation.values[position]);
+    return cached !== undefined && cached !== value;
   }
 
   /** Invalidations may be missed from now on; returns the indices dropped. */
